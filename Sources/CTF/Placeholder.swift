@@ -1,0 +1,1 @@
+// CTF target: placeholder until the module lands.

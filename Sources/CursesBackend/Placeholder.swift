@@ -1,0 +1,1 @@
+// CursesBackend target: placeholder until the module lands.

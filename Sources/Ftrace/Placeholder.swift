@@ -1,0 +1,1 @@
+// Ftrace target: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// Live target: placeholder until the module lands.

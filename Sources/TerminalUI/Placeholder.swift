@@ -1,0 +1,1 @@
+// TerminalUI target: placeholder until the module lands.

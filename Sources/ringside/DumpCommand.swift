@@ -1,0 +1,40 @@
+import ArgumentParser
+import TraceIO
+import TraceKit
+
+/// Output formats of `ringside dump`.
+enum DumpFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, babeltrace
+    case traceCmd = "trace-cmd"
+    case traceCmdRaw = "trace-cmd-raw"
+}
+
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print the events of traces as text or JSON Lines.")
+
+    @Option(name: .long, help: "Output format: text, json, babeltrace (CTF), trace-cmd or trace-cmd-raw (trace.dat).")
+    var format: DumpFormat = .text
+
+    @Option(name: .long, help: "First time to print (same clock as the output, e.g. 173.8 or 22:50:11.7).")
+    var begin: String?
+
+    @Option(name: .long, help: "Last time to print.")
+    var end: String?
+
+    @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")
+    var paths: [String] = []
+
+    func run() throws {
+        FileOutput.ignoreBrokenPipeSignal()
+        let set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
+        let out = FileOutput.buffer()
+        do {
+            try EventDumper(set: set, format: format).dump(to: out)
+            try out.flush()
+        } catch is OutputClosed {
+            return
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import TraceKit
+
+/// The readers ringside knows. Each reader claims the paths that hold its format.
+enum TraceReaders {
+    static func open(path: String, isDirectory: Bool) throws -> [Trace] {
+        // Readers register here as they land.
+        return []
+    }
+
+    /// How records with equal timestamps are ordered for these traces.
+    static func tieBreak(for traces: [Trace]) -> EventMerger.TieBreak? {
+        nil
+    }
+}
