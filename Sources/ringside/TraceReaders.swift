@@ -4,11 +4,13 @@ import TraceKit
 enum TraceReaders {
     static func open(path: String, isDirectory: Bool) throws -> [Trace] {
         // Readers register here as they land.
-        return []
+        var traces: [Trace] = []
+        traces += try CTFReaderRegistration.open(path: path, isDirectory: isDirectory)
+        return traces
     }
 
     /// How records with equal timestamps are ordered for these traces.
     static func tieBreak(for traces: [Trace]) -> EventMerger.TieBreak? {
-        nil
+        CTFReaderRegistration.tieBreak(for: traces)
     }
 }
