@@ -23,7 +23,9 @@ struct EventDumper {
                 try out.flushIfNeeded()
                 try merger.advance()
             }
-        case .babeltrace, .traceCmd, .traceCmdRaw:
+        case .traceCmd, .traceCmdRaw:
+            try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, to: out)
+        case .babeltrace:
             throw ValidationFailure("--format \(format.rawValue) is not available yet")
         }
     }

@@ -4,6 +4,7 @@ import TraceKit
 enum TraceReaders {
     static func open(path: String, isDirectory: Bool) throws -> [Trace] {
         // Readers register here as they land.
+        if let traces = try FtraceReaderRegistration.open(path: path, isDirectory: isDirectory) { return traces }
         return []
     }
 

@@ -1,0 +1,96 @@
+import Glibc
+import TraceKit
+
+/// Writes records as `trace-cmd report -N -t` prints them (and `-R` for raw field values):
+///
+///                bash-3772  [000]   173.829816115: sched_switch:         prev_comm=bash ...
+///
+/// Shared by the trace.dat dump and the live view, so both show the same text.
+public enum TraceCmdLine {
+    /// Whether timestamps print as `seconds.nanoseconds` (trace clocks counting nanoseconds) or
+    /// as raw counts (`counter`, `x86-tsc` ...), as trace-cmd decides from the clock name.
+    public static func clockCountsNanoseconds(_ clock: String?) -> Bool {
+        guard let clock else { return true }
+        return ["local", "global", "uptime", "perf", "tsc2nsec"].contains(clock) || clock.hasPrefix("mono")
+    }
+
+    /// Writes one event line, newline included.
+    ///
+    /// - Parameters:
+    ///   - data: the record payload (starting with `common_type`).
+    ///   - timestamp: the record time in nanoseconds (or clock counts).
+    ///   - nanoseconds: see `clockCountsNanoseconds`.
+    ///   - raw: `-R`: the fields as `name=value` instead of the print format.
+    public static func writeEvent(_ data: UnsafeRawBufferPointer, catalog: EventCatalog, cpu: Int, timestamp: UInt64,
+                                  nanoseconds: Bool, raw: Bool, to out: OutputBuffer) {
+        let lineStart = out.count
+        let pid = catalog.pid(ofRecord: data)
+        let comm = catalog.taskNames.name(of: pid)
+        let event = catalog.event(id: catalog.eventID(ofRecord: data))
+        if event == nil {
+            // libtraceevent prints this for each part of a line whose event it does not know.
+            out.write("[UNKNOWN EVENT][UNKNOWN EVENT] [UNKNOWN EVENT]: ")
+            out.write(" id=")
+            out.writeDecimal(Int64(catalog.eventID(ofRecord: data)))
+            out.write(byte: 0x0A)
+            return
+        }
+        // "%16s-%-5d [%03d]"
+        if comm.count < 16 { out.write(repeating: 0x20, count: 16 - comm.count) }
+        comm.withUnsafeBytes { out.write($0) }
+        out.write(byte: UInt8(ascii: "-"))
+        let pidStart = out.count
+        out.writeDecimal(Int64(pid))
+        let pidWidth = out.count - pidStart
+        if pidWidth < 5 { out.write(repeating: 0x20, count: 5 - pidWidth) }
+        out.write(" [")
+        out.writeDecimal(Int64(cpu), width: 3, pad: UInt8(ascii: "0"))
+        out.write(byte: UInt8(ascii: "]"))
+        // " %9.1d:" or "%12d:"
+        if nanoseconds {
+            out.write(byte: 0x20)
+            out.writeDecimal(timestamp / 1_000_000_000, width: 5)
+            out.write(byte: UInt8(ascii: "."))
+            out.writeDecimal(timestamp % 1_000_000_000, width: 9, pad: UInt8(ascii: "0"))
+        } else {
+            out.writeDecimal(timestamp, width: 12)
+        }
+        out.write(byte: UInt8(ascii: ":"))
+        // " %s: " padded to 20
+        guard let event else { return }
+        out.write(byte: 0x20)
+        event.nameBytes.withUnsafeBytes { out.write($0) }
+        out.write(": ")
+        if event.nameBytes.count < 20 { out.write(repeating: 0x20, count: 20 - event.nameBytes.count) }
+        let infoStart = out.count
+        catalog.writeInfo(of: event, record: data, raw: raw, to: out)
+        finishLine(from: lineStart, infoStart: infoStart, out)
+    }
+
+    /// trace-cmd drops one final newline of the event text, and printf stops at a NUL byte.
+    @inline(__always)
+    static func finishLine(from lineStart: Int, infoStart: Int, _ out: OutputBuffer) {
+        let pending = out.pendingBytes
+        if out.count > infoStart, let base = pending.baseAddress,
+           let nul = memchr(base + infoStart, 0, out.count - infoStart) {
+            out.truncate(to: base.distance(to: UnsafeRawPointer(nul)))
+        }
+        if out.count > lineStart, out.pendingBytes[out.count - 1] == 0x0A {
+            out.truncate(to: out.count - 1)
+        }
+        out.write(byte: 0x0A)
+    }
+
+    /// `CPU:N [K EVENTS DROPPED]` (or `[EVENTS DROPPED]` when the count is unknown), newline included.
+    public static func writeDropped(cpu: Int, count: UInt64?, to out: OutputBuffer) {
+        out.write("CPU:")
+        out.writeDecimal(Int64(cpu))
+        if let count {
+            out.write(" [")
+            out.writeDecimal(Int64(bitPattern: count))
+            out.write(" EVENTS DROPPED]\n")
+        } else {
+            out.write(" [EVENTS DROPPED]\n")
+        }
+    }
+}
