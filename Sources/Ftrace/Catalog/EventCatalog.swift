@@ -152,7 +152,8 @@ public final class EventCatalog {
     func writeFields(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: OutputBuffer) {
         let segments = event.isBinaryPrintk ? [] : (event.printFormat(longSize: longSize)?.segments ?? [])
         var cursor: Int? = segments.isEmpty ? nil : 0
-        let r = renderer(raw: raw)
+        // libtraceevent 1.7 prints `%pS` fields the same way in raw mode.
+        let r = renderer(raw: false)
         for (index, field) in event.format.fields.enumerated() {
             out.write(byte: 0x20)
             out.write(field.name)
