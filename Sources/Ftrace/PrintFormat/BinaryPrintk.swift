@@ -100,6 +100,7 @@ enum BinaryPrintk {
         let a = PrintArgument(.atom, String(Int64(bitPattern: value)))
         a.atomValue = value
         a.atomIsSymbolName = false
+        a.textBytes = Array(a.text.utf8)
         return a
     }
 }

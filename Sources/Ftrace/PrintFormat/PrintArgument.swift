@@ -61,6 +61,14 @@ final class PrintArgument {
     var atomIsSymbolName = false
     /// Symbol address once looked up.
     var symbolValue: UInt64?
+    /// Operator, decoded once (see `OperatorCode`).
+    var opCode: OperatorCode = .unknown
+    /// A typecast's effect as a mask (`CastEvaluation`), and as a pointer-target cast.
+    var castMask: UInt64 = .max
+    var pointerCastMask: UInt64 = .max
+    /// Atom text and flag/symbol names as bytes (written without conversions).
+    var textBytes: [UInt8] = []
+    var entryNames: [[UInt8]] = []
     /// The bytes of a `.binaryString`.
     var bytes: [UInt8] = []
     /// Precomputed flag/symbol entry values (`eval_flag`).
@@ -118,5 +126,47 @@ final class PrintArgument {
         var a = self
         while a.kind == .typecast, let item = a.left { a = item }
         return a
+    }
+}
+
+/// Operators of print-format expressions, decoded from their text once.
+enum OperatorCode: UInt8 {
+    case unknown
+    case index          // [
+    case conditional    // ?
+    case not            // ! (unary)
+    case notEqual       // !=
+    case complement     // ~
+    case or, logicalOr, and, logicalAnd
+    case less, shiftLeft, lessEqual
+    case greater, shiftRight, greaterEqual
+    case equal
+    case minus, plus, divide, modulo, multiply
+
+    init(_ text: String) {
+        switch text {
+        case "[": self = .index
+        case "?": self = .conditional
+        case "!": self = .not
+        case "!=": self = .notEqual
+        case "~": self = .complement
+        case "|": self = .or
+        case "||": self = .logicalOr
+        case "&": self = .and
+        case "&&": self = .logicalAnd
+        case "<": self = .less
+        case "<<": self = .shiftLeft
+        case "<=": self = .lessEqual
+        case ">": self = .greater
+        case ">>": self = .shiftRight
+        case ">=": self = .greaterEqual
+        case "==": self = .equal
+        case "-": self = .minus
+        case "+": self = .plus
+        case "/": self = .divide
+        case "%": self = .modulo
+        case "*": self = .multiply
+        default: self = .unknown
+        }
     }
 }

@@ -63,8 +63,15 @@ public final class PrintFormat {
             a.atomValue = CNumber.parseUnsigned(a.text) ?? 0
             let first = a.text.utf8.first ?? 0
             a.atomIsSymbolName = a.atomValue == 0 && !(first >= 0x30 && first <= 0x39)
+            a.textBytes = Array(a.text.utf8)
         case .flags, .symbol:
             a.entryValues = a.entries.map { PrintFormat.flagValue($0.value) }
+            a.entryNames = a.entries.map { Array($0.name.utf8) }
+        case .op:
+            a.opCode = OperatorCode(a.text)
+        case .typecast:
+            a.castMask = CastEvaluation.apply(.max, type: a.text, pointer: false)
+            a.pointerCastMask = CastEvaluation.apply(.max, type: a.text, pointer: true)
         default: break
         }
         if let l = a.left { prepare(l) }

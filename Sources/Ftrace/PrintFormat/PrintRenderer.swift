@@ -28,7 +28,7 @@ struct PrintRenderer {
             return ByteReader.unsigned(data, at: f.offset, size: f.size, order: order)
         case .typecast:
             guard let item = a.left else { return 0 }
-            return CastEvaluation.apply(evaluate(item, data), type: a.text, pointer: false)
+            return evaluate(item, data) & a.castMask
         case .dynamicArrayLength:
             guard let f = a.resolved else { return 0 }
             return UInt64(f.dynamicLocation(in: data, order: order).length)
@@ -42,9 +42,8 @@ struct PrintRenderer {
     }
 
     private func evaluateOperator(_ a: PrintArgument, _ data: UnsafeRawBufferPointer) -> UInt64 {
-        let op = a.text.utf8
-        let first = op.first ?? 0
-        if first == UInt8(ascii: "[") && op.count == 1 {
+        switch a.opCode {
+        case .index:
             guard let leftArg = a.left, let rightArg = a.right else { return 0 }
             let index = evaluate(rightArg, data)
             var target = leftArg
@@ -69,45 +68,39 @@ struct PrintRenderer {
             }
             guard Int(offset) + size <= data.count else { return 0 }
             var v = ByteReader.unsigned(data, at: Int(offset), size: size, order: order)
-            if let cast { v = CastEvaluation.apply(v, type: cast.text, pointer: true) }
+            if let cast { v &= cast.pointerCastMask }
             return v
-        }
-        if first == UInt8(ascii: "?") {
+        case .conditional:
             guard let l = a.left, let r = a.right else { return 0 }
             return evaluate(l, data) != 0 ? (r.left.map { evaluate($0, data) } ?? 0) : (r.right.map { evaluate($0, data) } ?? 0)
+        case .unknown:
+            return 0
+        default:
+            break
         }
         let left = a.left.map { evaluate($0, data) } ?? 0
         let right = a.right.map { evaluate($0, data) } ?? 0
-        let second: UInt8 = op.count > 1 ? Array(op)[1] : 0
-        switch first {
-        case UInt8(ascii: "!"):
-            if second == 0 { return right == 0 ? 1 : 0 }
-            if second == UInt8(ascii: "=") { return left != right ? 1 : 0 }
-            return 0
-        case UInt8(ascii: "~"): return ~right
-        case UInt8(ascii: "|"): return second != 0 ? ((left != 0 || right != 0) ? 1 : 0) : left | right
-        case UInt8(ascii: "&"): return second != 0 ? ((left != 0 && right != 0) ? 1 : 0) : left & right
-        case UInt8(ascii: "<"):
-            switch second {
-            case 0: return left < right ? 1 : 0
-            case UInt8(ascii: "<"): return left &<< right
-            case UInt8(ascii: "="): return left <= right ? 1 : 0
-            default: return 0
-            }
-        case UInt8(ascii: ">"):
-            switch second {
-            case 0: return left > right ? 1 : 0
-            case UInt8(ascii: ">"): return left &>> right
-            case UInt8(ascii: "="): return left >= right ? 1 : 0
-            default: return 0
-            }
-        case UInt8(ascii: "="): return second == UInt8(ascii: "=") ? (left == right ? 1 : 0) : 0
-        case UInt8(ascii: "-"): return left &- right
-        case UInt8(ascii: "+"): return left &+ right
-        case UInt8(ascii: "/"): return right == 0 ? 0 : left / right
-        case UInt8(ascii: "%"): return right == 0 ? 0 : left % right
-        case UInt8(ascii: "*"): return left &* right
-        default: return 0
+        switch a.opCode {
+        case .not: return right == 0 ? 1 : 0
+        case .notEqual: return left != right ? 1 : 0
+        case .complement: return ~right
+        case .or: return left | right
+        case .logicalOr: return (left != 0 || right != 0) ? 1 : 0
+        case .and: return left & right
+        case .logicalAnd: return (left != 0 && right != 0) ? 1 : 0
+        case .less: return left < right ? 1 : 0
+        case .shiftLeft: return left &<< right
+        case .lessEqual: return left <= right ? 1 : 0
+        case .greater: return left > right ? 1 : 0
+        case .shiftRight: return left &>> right
+        case .greaterEqual: return left >= right ? 1 : 0
+        case .equal: return left == right ? 1 : 0
+        case .minus: return left &- right
+        case .plus: return left &+ right
+        case .divide: return right == 0 ? 0 : left / right
+        case .modulo: return right == 0 ? 0 : left % right
+        case .multiply: return left &* right
+        case .index, .conditional, .unknown: return 0
         }
     }
 
@@ -137,7 +130,7 @@ struct PrintRenderer {
         case .null, .typecast, .dynamicArray, .dynamicArrayLength:
             return
         case .atom:
-            spec.writeString(Array(a.text.utf8), star: star, to: out)
+            spec.writeString(a.textBytes, star: star, to: out)
         case .binaryString:
             spec.writeString(a.bytes, star: star, to: out)
         case .field:
@@ -160,15 +153,15 @@ struct PrintRenderer {
             guard let fieldArg = a.left else { return }
             var value = Int64(bitPattern: evaluate(fieldArg, data))
             var printed = false
-            for (i, entry) in a.entries.enumerated() {
+            for i in a.entryValues.indices {
                 let flag = a.entryValues[i]
                 if value == 0 && flag < 0 {
-                    spec.writeString(Array(entry.name.utf8), star: star, to: out)
+                    spec.writeString(a.entryNames[i], star: star, to: out)
                     break
                 }
                 if flag > 0 && (value & flag) == flag {
                     if printed, let d = a.delimiter { out.write(d) }
-                    spec.writeString(Array(entry.name.utf8), star: star, to: out)
+                    spec.writeString(a.entryNames[i], star: star, to: out)
                     printed = true
                     value &= ~flag
                 }
@@ -181,8 +174,8 @@ struct PrintRenderer {
         case .symbol:
             guard let fieldArg = a.left else { return }
             let value = Int64(bitPattern: evaluate(fieldArg, data))
-            for (i, entry) in a.entries.enumerated() where a.entryValues[i] == value {
-                spec.writeString(Array(entry.name.utf8), star: star, to: out)
+            for i in a.entryValues.indices where a.entryValues[i] == value {
+                spec.writeString(a.entryNames[i], star: star, to: out)
                 return
             }
             out.write("0x")
