@@ -171,7 +171,7 @@ public final class EventCatalog {
             var has0x = false
             repeat {
                 let segment = segments[position]
-                var argument: PrintArgument?
+                var argument: CompiledExpression?
                 switch segment {
                 case .literal(let text):
                     has0x = text.count > 1 && text[text.count - 2] == UInt8(ascii: "0") && text[text.count - 1] == UInt8(ascii: "x")
@@ -180,7 +180,7 @@ public final class EventCatalog {
                 }
                 if let argument {
                     let target = argument.strippingCasts
-                    if target.kind == .field, let f = target.resolved, f.name == field.name, f.offset == field.offset {
+                    if target.kind == .field, let f = target.field, f.refers(to: field) {
                         if has0x { out.write("0x") }
                         r.write(segment, data, to: out)
                         cursor = position + 1 < segments.count ? position + 1 : nil

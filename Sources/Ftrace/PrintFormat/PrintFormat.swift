@@ -11,10 +11,10 @@ public final class PrintFormat {
     /// One piece of the compiled format.
     enum Segment {
         case literal([UInt8])
-        case number(CFormatSpec, PrintArgument, lengthArgument: PrintArgument?)
-        case string(CFormatSpec, PrintArgument, lengthArgument: PrintArgument?)
+        case number(CFormatSpec, CompiledExpression, lengthArgument: CompiledExpression?)
+        case string(CFormatSpec, CompiledExpression, lengthArgument: CompiledExpression?)
         /// `%p` and its extensions; `pointerFormat` is the text after `p` (`S`, `M`, `I4`, `h` ...).
-        case pointer(pointerFormat: [UInt8], PrintArgument, lengthArgument: PrintArgument?)
+        case pointer(pointerFormat: [UInt8], CompiledExpression, lengthArgument: CompiledExpression?)
     }
 
     /// The format string as written in the format file (escapes not yet interpreted).
@@ -154,7 +154,7 @@ public final class PrintFormat {
                         let extra = pointerExtensionLength(format, j + 1)
                         let ext = Array(format[(j + 1)..<min(n, j + 1 + extra)])
                         if j + 1 + extra - start > 31 { failed = true }
-                        segments.append(.pointer(pointerFormat: ext, arguments[argIndex], lengthArgument: lengthArgument))
+                        segments.append(.pointer(pointerFormat: ext, CompiledExpression(arguments[argIndex]), lengthArgument: lengthArgument.map(CompiledExpression.init)))
                         argIndex += 1
                         j += extra
                         done = true
@@ -165,14 +165,14 @@ public final class PrintFormat {
                         if ls < -2 || ls > 2 { failed = true }
                         var spec = CFormatSpec(bytes: Array(format[start...j]))
                         spec.lengthModifier = ls
-                        segments.append(.number(spec, arguments[argIndex], lengthArgument: lengthArgument))
+                        segments.append(.number(spec, CompiledExpression(arguments[argIndex]), lengthArgument: lengthArgument.map(CompiledExpression.init)))
                         argIndex += 1
                         done = true
                     case UInt8(ascii: "s"):
                         guard argIndex < arguments.count else { failed = true; done = true; consumeCurrent = false; break }
                         if j + 1 - start > 31 { failed = true }
-                        segments.append(.string(CFormatSpec(bytes: Array(format[start...j])), arguments[argIndex],
-                                                lengthArgument: lengthArgument))
+                        segments.append(.string(CFormatSpec(bytes: Array(format[start...j])), CompiledExpression(arguments[argIndex]),
+                                                lengthArgument: lengthArgument.map(CompiledExpression.init)))
                         argIndex += 1
                         done = true
                     default:

@@ -11,43 +11,43 @@ struct PrintRenderer {
 
     // MARK: Numbers
 
-    func evaluate(_ a: PrintArgument, _ data: UnsafeRawBufferPointer) -> UInt64 {
+    func evaluate(_ a: CompiledExpression, _ data: UnsafeRawBufferPointer) -> UInt64 {
         switch a.kind {
         case .null, .flags, .symbol, .intArray, .hex, .hexString, .string, .binaryString, .bitmask, .cpumask:
             return 0
         case .atom:
-            if a.atomIsSymbolName {
-                if let v = a.symbolValue { return v }
-                let v = tables.kernelSymbols.address(named: a.text)
-                a.symbolValue = v
+            if let name = a.symbolName, let cache = a.symbolCache {
+                if let v = cache.value { return v }
+                let v = tables.kernelSymbols.address(named: name)
+                cache.value = v
                 return v
             }
             return a.atomValue
         case .field:
-            guard let f = a.resolved, f.offset + f.size <= data.count else { return 0 }
+            guard let f = a.field, f.offset + f.size <= data.count else { return 0 }
             return ByteReader.unsigned(data, at: f.offset, size: f.size, order: order)
         case .typecast:
             guard let item = a.left else { return 0 }
             return evaluate(item, data) & a.castMask
         case .dynamicArrayLength:
-            guard let f = a.resolved else { return 0 }
+            guard let f = a.field else { return 0 }
             return UInt64(f.dynamicLocation(in: data, order: order).length)
         case .dynamicArray:
             // libtraceevent yields the data's memory address here; the offset is the stable part.
-            guard let f = a.resolved else { return 0 }
+            guard let f = a.field else { return 0 }
             return UInt64(f.dynamicLocation(in: data, order: order).offset)
         case .op:
             return evaluateOperator(a, data)
         }
     }
 
-    private func evaluateOperator(_ a: PrintArgument, _ data: UnsafeRawBufferPointer) -> UInt64 {
-        switch a.opCode {
+    private func evaluateOperator(_ a: CompiledExpression, _ data: UnsafeRawBufferPointer) -> UInt64 {
+        switch a.op {
         case .index:
             guard let leftArg = a.left, let rightArg = a.right else { return 0 }
             let index = evaluate(rightArg, data)
             var target = leftArg
-            var cast: PrintArgument?
+            var cast: CompiledExpression?
             while target.kind == .typecast, let item = target.left {
                 if cast == nil { cast = target }
                 target = item
@@ -56,11 +56,11 @@ struct PrintRenderer {
             var offset: UInt32
             switch target.kind {
             case .dynamicArray:
-                guard let f = target.resolved else { return 0 }
+                guard let f = target.field else { return 0 }
                 offset = UInt32(truncatingIfNeeded: f.dynamicLocation(in: data, order: order).offset) &+ UInt32(truncatingIfNeeded: index)
                 if f.elementSize != 0 { size = f.elementSize }
             case .field:
-                guard let f = target.resolved else { return 0 }
+                guard let f = target.field else { return 0 }
                 size = f.elementSize
                 offset = UInt32(truncatingIfNeeded: f.offset) &+ UInt32(truncatingIfNeeded: index) &* UInt32(truncatingIfNeeded: f.elementSize)
             default:
@@ -80,7 +80,7 @@ struct PrintRenderer {
         }
         let left = a.left.map { evaluate($0, data) } ?? 0
         let right = a.right.map { evaluate($0, data) } ?? 0
-        switch a.opCode {
+        switch a.op {
         case .not: return right == 0 ? 1 : 0
         case .notEqual: return left != right ? 1 : 0
         case .complement: return ~right
@@ -125,16 +125,16 @@ struct PrintRenderer {
 
     // MARK: Strings (print_str_arg)
 
-    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         switch a.kind {
         case .null, .typecast, .dynamicArray, .dynamicArrayLength:
             return
         case .atom:
             spec.writeString(a.textBytes, star: star, to: out)
         case .binaryString:
-            spec.writeString(a.bytes, star: star, to: out)
+            spec.writeString(a.textBytes, star: star, to: out)
         case .field:
-            guard let f = a.resolved else { return }
+            guard let f = a.field else { return }
             if !f.isArray && f.size == longSize {
                 // A pointer-sized field printed with %s: a string the kernel stored at that address.
                 let address = ByteReader.unsigned(data, at: f.offset, size: longSize, order: order)
@@ -160,14 +160,14 @@ struct PrintRenderer {
                     break
                 }
                 if flag > 0 && (value & flag) == flag {
-                    if printed, let d = a.delimiter { out.write(d) }
+                    if printed, let d = a.delimiter { d.withUnsafeBytes { out.write($0) } }
                     spec.writeString(a.entryNames[i], star: star, to: out)
                     printed = true
                     value &= ~flag
                 }
             }
             if value != 0 {
-                if printed, let d = a.delimiter { out.write(d) }
+                if printed, let d = a.delimiter { d.withUnsafeBytes { out.write($0) } }
                 out.write("0x")
                 out.writeHex(UInt64(bitPattern: value))
             }
@@ -212,41 +212,41 @@ struct PrintRenderer {
             }
             out.write(byte: UInt8(ascii: "}"))
         case .string:
-            guard let f = a.resolved else { return }
+            guard let f = a.field else { return }
             let (offset, length) = f.dynamicLocation(in: data, order: order)
             guard length > 0, offset < data.count else { return }
             spec.writeString(UnsafeRawBufferPointer(rebasing: data[offset...]), star: star, to: out)
         case .bitmask, .cpumask:
-            guard let f = a.resolved else { return }
+            guard let f = a.field else { return }
             let (offset, length) = f.dynamicLocation(in: data, order: order)
             let end = min(data.count, offset + length)
             let bytes = UnsafeRawBufferPointer(rebasing: data[min(offset, end)..<end])
             let text = a.kind == .bitmask ? MaskText.bitmask(bytes, order: order) : MaskText.cpumask(bytes, order: order)
             spec.writeString(text, star: star, to: out)
         case .op:
-            guard a.text == "?", let l = a.left, let r = a.right else { return }
+            guard a.op == .conditional, let l = a.left, let r = a.right else { return }
             let chosen = evaluate(l, data) != 0 ? r.left : r.right
             if let chosen { writeString(spec, star, chosen, data, to: out) }
         }
     }
 
     /// Start of the data a hex/array helper reads: a dynamic array or a field.
-    private func helperData(_ arg: PrintArgument?, _ data: UnsafeRawBufferPointer) -> (Int, Int)? {
+    private func helperData(_ arg: CompiledExpression?, _ data: UnsafeRawBufferPointer) -> (Int, Int)? {
         guard let arg else { return nil }
         if arg.kind == .dynamicArray {
-            guard let f = arg.resolved else { return nil }
+            guard let f = arg.field else { return nil }
             let loc = f.dynamicLocation(in: data, order: order)
             return (loc.offset, loc.length)
         }
-        guard arg.kind == .field, let f = arg.resolved else { return nil }
+        guard arg.kind == .field, let f = arg.field else { return nil }
         return (f.offset, f.size)
     }
 
     // MARK: Pointers (print_arg_pointer)
 
-    func writePointer(_ ext: [UInt8], _ length: Int, _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    func writePointer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         if a.kind == .binaryString {
-            a.bytes.withUnsafeBytes { out.write($0) }
+            a.textBytes.withUnsafeBytes { out.write($0) }
             return
         }
         let c0 = ext.first ?? 0
@@ -285,17 +285,17 @@ struct PrintRenderer {
         }
     }
 
-    private func fieldArgument(_ a: PrintArgument, _ out: OutputBuffer) -> FieldFormat? {
+    private func fieldArgument(_ a: CompiledExpression, _ out: OutputBuffer) -> FieldLocation? {
         let target = a.strippingCasts
         guard target.kind == .field else {
             out.write("ARG TYPE NOT FIELD BUT ")
             out.writeDecimal(Int64(target.cTypeNumber))
             return nil
         }
-        return target.resolved
+        return target.field
     }
 
-    private func writeMAC(_ ext: [UInt8], _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeMAC(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         guard let f = fieldArgument(a, out) else { return }
         guard f.size == 6, f.offset + 6 <= data.count else { out.write("INVALIDMAC"); return }
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
@@ -327,7 +327,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIP(_ ext: [UInt8], _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeIP(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         func c(_ k: Int) -> UInt8 { k < ext.count ? ext[k] : 0 }
         let style = c(0)
         switch c(1) {
@@ -353,10 +353,10 @@ struct PrintRenderer {
             let target = a.strippingCasts
             var offset = 0
             var length = 0
-            if target.kind == .field, let f = target.resolved {
+            if target.kind == .field, let f = target.field {
                 offset = f.offset
                 length = f.size
-            } else if target.kind == .dynamicArray, let f = target.resolved {
+            } else if target.kind == .dynamicArray, let f = target.field {
                 (offset, length) = f.dynamicLocation(in: data, order: order)
             } else {
                 out.write("ARG NOT FIELD NOR DYNAMIC ARRAY BUT TYPE ")
@@ -436,7 +436,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeUUID(_ ext: [UInt8], _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeUUID(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let upper = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "B")
         let guid = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "l")
@@ -449,7 +449,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeHexBuffer(_ ext: [UInt8], _ length: Int, _ a: PrintArgument, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeHexBuffer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let delimiter: [UInt8]
         switch c1 {
@@ -458,7 +458,7 @@ struct PrintRenderer {
         case UInt8(ascii: "N"): delimiter = []
         default: delimiter = [0x20]
         }
-        guard a.kind == .dynamicArray, let f = a.resolved else {
+        guard a.kind == .dynamicArray, let f = a.field else {
             out.write("ARG TYPE NOT FIELD BUT ")
             out.writeDecimal(Int64(a.cTypeNumber))
             return
