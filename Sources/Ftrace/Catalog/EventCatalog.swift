@@ -126,30 +126,38 @@ public final class EventCatalog {
     /// Writes the event's text as `trace-cmd report` shows it after the event name: the rendered
     /// print format, or with `raw` the ` name=value` list of `trace-cmd report -R`.
     public func writeInfo(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: OutputBuffer) {
+        var line = LineBuffer(capacity: 256)
+        defer { line.deallocate() }
+        writeInfo(of: event, record: data, raw: raw, to: &line)
+        line.copy(to: out)
+    }
+
+    /// Writes the event's text into a line buffer (see the `OutputBuffer` variant).
+    public func writeInfo(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: inout LineBuffer) {
         if raw {
-            writeFields(of: event, record: data, raw: true, to: out)
+            writeFields(of: event, record: data, raw: true, to: &out)
             return
         }
         let printFormat = event.printFormat(longSize: longSize)
         if event.failed {
             out.write("[FAILED TO PARSE]")
-            writeFields(of: event, record: data, raw: false, to: out)
+            writeFields(of: event, record: data, raw: false, to: &out)
             return
         }
         let r = renderer(raw: false)
         if event.isBinaryPrintk {
             let (segments, failedNow) = BinaryPrintk.segments(for: event, record: data, catalog: self)
             if failedNow { event.failed = true }
-            for s in segments { r.write(s, data, to: out) }
+            for s in segments { r.write(s, data, to: &out) }
             return
         }
         guard let printFormat else { return }
-        for s in printFormat.segments { r.write(s, data, to: out) }
+        for s in printFormat.segments { r.write(s, data, to: &out) }
     }
 
     /// `print_selected_fields`: ` name=value` for every non-common field; fields that appear
     /// directly in the print format use its conversion.
-    func writeFields(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: OutputBuffer) {
+    func writeFields(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: inout LineBuffer) {
         let segments = event.isBinaryPrintk ? [] : (event.printFormat(longSize: longSize)?.segments ?? [])
         var cursor: Int? = segments.isEmpty ? nil : 0
         // libtraceevent 1.7 prints `%pS` fields the same way in raw mode.
@@ -158,13 +166,13 @@ public final class EventCatalog {
             out.write(byte: 0x20)
             out.write(field.name)
             out.write(byte: UInt8(ascii: "="))
-            writeField(index, field, of: event, segments: segments, cursor: &cursor, renderer: r, data, to: out)
+            writeField(index, field, of: event, segments: segments, cursor: &cursor, renderer: r, data, to: &out)
         }
     }
 
     private func writeField(_ index: Int, _ field: FieldFormat, of event: CatalogEvent, segments: [PrintFormat.Segment],
                             cursor: inout Int?, renderer r: PrintRenderer, _ data: UnsafeRawBufferPointer,
-                            to out: OutputBuffer) {
+                            to out: inout LineBuffer) {
         let isString = field.isString && !event.demotedStringFields[index]
         if let start = cursor, !event.failed, !field.isArray, !isString {
             var position = start
@@ -182,7 +190,7 @@ public final class EventCatalog {
                     let target = argument.strippingCasts
                     if target.kind == .field, let f = target.field, f.refers(to: field) {
                         if has0x { out.write("0x") }
-                        r.write(segment, data, to: out)
+                        r.write(segment, data, to: &out)
                         cursor = position + 1 < segments.count ? position + 1 : nil
                         return
                     }
@@ -191,12 +199,12 @@ public final class EventCatalog {
                 position = position + 1 < segments.count ? position + 1 : 0
             } while position != start
         }
-        writeRawField(index, field, of: event, data, to: out)
+        writeRawField(index, field, of: event, data, to: &out)
     }
 
     /// `print_field_raw`.
     private func writeRawField(_ index: Int, _ field: FieldFormat, of event: CatalogEvent, _ data: UnsafeRawBufferPointer,
-                               to out: OutputBuffer) {
+                               to out: inout LineBuffer) {
         if field.isArray {
             var offset = field.offset
             var length = field.size

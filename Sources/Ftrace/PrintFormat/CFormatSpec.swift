@@ -1,7 +1,7 @@
 import TraceKit
 
 /// One printf conversion (`%-08lx`, `%.*s`, `%c`) parsed once, then applied to values the way
-/// glibc's printf formats them, straight into an `OutputBuffer`.
+/// glibc's printf formats them, straight into a `LineBuffer`.
 public struct CFormatSpec: Sendable, Hashable {
     public var leftAlign = false
     public var forceSign = false
@@ -119,7 +119,7 @@ public struct CFormatSpec: Sendable, Hashable {
     }
 
     /// Writes an integer conversion (`d i u x X o c`); `value` is already truncated to its C type.
-    public func writeInteger(_ rawValue: UInt64, star: Int? = nil, to out: OutputBuffer) {
+    public func writeInteger(_ rawValue: UInt64, star: Int? = nil, to out: inout LineBuffer) {
         let value = cValue(rawValue)
         let (w, p, left) = resolved(star)
         if conversion == UInt8(ascii: "c") {
@@ -183,7 +183,7 @@ public struct CFormatSpec: Sendable, Hashable {
 
     /// Writes a `%s` conversion of a C string: `bytes` up to the first NUL, cut to the precision,
     /// padded to the width.
-    public func writeString(_ bytes: UnsafeRawBufferPointer, star: Int? = nil, to out: OutputBuffer) {
+    public func writeString(_ bytes: UnsafeRawBufferPointer, star: Int? = nil, to out: inout LineBuffer) {
         let (w, p, left) = resolved(star)
         var n = 0
         let limit = p.map { min($0, bytes.count) } ?? bytes.count
@@ -194,12 +194,12 @@ public struct CFormatSpec: Sendable, Hashable {
     }
 
     /// Writes `%s` of a byte array.
-    public func writeString(_ bytes: [UInt8], star: Int? = nil, to out: OutputBuffer) {
-        bytes.withUnsafeBytes { writeString($0, star: star, to: out) }
+    public func writeString(_ bytes: [UInt8], star: Int? = nil, to out: inout LineBuffer) {
+        bytes.withUnsafeBytes { writeString($0, star: star, to: &out) }
     }
 
     /// `%p` as glibc prints it: `0x...` or `(nil)`.
-    public static func writePointer(_ value: UInt64, to out: OutputBuffer) {
+    public static func writePointer(_ value: UInt64, to out: inout LineBuffer) {
         if value == 0 {
             out.write("(nil)")
         } else {

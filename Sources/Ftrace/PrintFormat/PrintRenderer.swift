@@ -107,32 +107,32 @@ struct PrintRenderer {
     // MARK: Segments
 
     /// Writes one compiled segment (`print_parse_data`).
-    func write(_ segment: PrintFormat.Segment, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    func write(_ segment: PrintFormat.Segment, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         switch segment {
         case .literal(let bytes):
             bytes.withUnsafeBytes { out.write($0) }
         case .number(let spec, let arg, let lengthArgument):
             let star = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
-            spec.writeInteger(evaluate(arg, data), star: star, to: out)
+            spec.writeInteger(evaluate(arg, data), star: star, to: &out)
         case .string(let spec, let arg, let lengthArgument):
             let star = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
-            writeString(spec, star, arg, data, to: out)
+            writeString(spec, star, arg, data, to: &out)
         case .pointer(let ext, let arg, let lengthArgument):
             let length = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) } ?? 1
-            writePointer(ext, length, arg, data, to: out)
+            writePointer(ext, length, arg, data, to: &out)
         }
     }
 
     // MARK: Strings (print_str_arg)
 
-    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         switch a.kind {
         case .null, .typecast, .dynamicArray, .dynamicArrayLength:
             return
         case .atom:
-            spec.writeString(a.textBytes, star: star, to: out)
+            spec.writeString(a.textBytes, star: star, to: &out)
         case .binaryString:
-            spec.writeString(a.textBytes, star: star, to: out)
+            spec.writeString(a.textBytes, star: star, to: &out)
         case .field:
             guard let f = a.field else { return }
             if !f.isArray && f.size == longSize {
@@ -148,7 +148,7 @@ struct PrintRenderer {
             let start = min(max(f.offset, 0), data.count)
             let length = f.size != 0 ? f.size : data.count - f.offset
             let end = min(data.count, start + max(0, length))
-            spec.writeString(UnsafeRawBufferPointer(rebasing: data[start..<end]), star: star, to: out)
+            spec.writeString(UnsafeRawBufferPointer(rebasing: data[start..<end]), star: star, to: &out)
         case .flags:
             guard let fieldArg = a.left else { return }
             var value = Int64(bitPattern: evaluate(fieldArg, data))
@@ -156,12 +156,12 @@ struct PrintRenderer {
             for i in a.entryValues.indices {
                 let flag = a.entryValues[i]
                 if value == 0 && flag < 0 {
-                    spec.writeString(a.entryNames[i], star: star, to: out)
+                    spec.writeString(a.entryNames[i], star: star, to: &out)
                     break
                 }
                 if flag > 0 && (value & flag) == flag {
                     if printed, let d = a.delimiter { d.withUnsafeBytes { out.write($0) } }
-                    spec.writeString(a.entryNames[i], star: star, to: out)
+                    spec.writeString(a.entryNames[i], star: star, to: &out)
                     printed = true
                     value &= ~flag
                 }
@@ -175,7 +175,7 @@ struct PrintRenderer {
             guard let fieldArg = a.left else { return }
             let value = Int64(bitPattern: evaluate(fieldArg, data))
             for i in a.entryValues.indices where a.entryValues[i] == value {
-                spec.writeString(a.entryNames[i], star: star, to: out)
+                spec.writeString(a.entryNames[i], star: star, to: &out)
                 return
             }
             out.write("0x")
@@ -215,18 +215,18 @@ struct PrintRenderer {
             guard let f = a.field else { return }
             let (offset, length) = f.dynamicLocation(in: data, order: order)
             guard length > 0, offset < data.count else { return }
-            spec.writeString(UnsafeRawBufferPointer(rebasing: data[offset...]), star: star, to: out)
+            spec.writeString(UnsafeRawBufferPointer(rebasing: data[offset...]), star: star, to: &out)
         case .bitmask, .cpumask:
             guard let f = a.field else { return }
             let (offset, length) = f.dynamicLocation(in: data, order: order)
             let end = min(data.count, offset + length)
             let bytes = UnsafeRawBufferPointer(rebasing: data[min(offset, end)..<end])
             let text = a.kind == .bitmask ? MaskText.bitmask(bytes, order: order) : MaskText.cpumask(bytes, order: order)
-            spec.writeString(text, star: star, to: out)
+            spec.writeString(text, star: star, to: &out)
         case .op:
             guard a.op == .conditional, let l = a.left, let r = a.right else { return }
             let chosen = evaluate(l, data) != 0 ? r.left : r.right
-            if let chosen { writeString(spec, star, chosen, data, to: out) }
+            if let chosen { writeString(spec, star, chosen, data, to: &out) }
         }
     }
 
@@ -244,7 +244,7 @@ struct PrintRenderer {
 
     // MARK: Pointers (print_arg_pointer)
 
-    func writePointer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    func writePointer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         if a.kind == .binaryString {
             a.textBytes.withUnsafeBytes { out.write($0) }
             return
@@ -252,22 +252,22 @@ struct PrintRenderer {
         let c0 = ext.first ?? 0
         switch c0 {
         case UInt8(ascii: "F"), UInt8(ascii: "f"), UInt8(ascii: "S"), UInt8(ascii: "s"):
-            writeFunction(c0, evaluate(a, data), to: out)
+            writeFunction(c0, evaluate(a, data), to: &out)
         case UInt8(ascii: "M"), UInt8(ascii: "m"):
-            writeMAC(ext, a, data, to: out)
+            writeMAC(ext, a, data, to: &out)
         case UInt8(ascii: "I"), UInt8(ascii: "i"):
-            writeIP(ext, a, data, to: out)
+            writeIP(ext, a, data, to: &out)
         case UInt8(ascii: "U"):
-            writeUUID(ext, a, data, to: out)
+            writeUUID(ext, a, data, to: &out)
         case UInt8(ascii: "h"):
-            writeHexBuffer(ext, length, a, data, to: out)
+            writeHexBuffer(ext, length, a, data, to: &out)
         default:
-            CFormatSpec.writePointer(evaluate(a, data), to: out)
+            CFormatSpec.writePointer(evaluate(a, data), to: &out)
         }
     }
 
     /// `%pS` / `%ps`: the symbol (plus offset for `S`/`F`), or the address.
-    func writeFunction(_ kind: UInt8, _ value: UInt64, to out: OutputBuffer) {
+    func writeFunction(_ kind: UInt8, _ value: UInt64, to out: inout LineBuffer) {
         let symbols = tables.kernelSymbols
         let found = symbols.index(containing: value)
         if let i = found {
@@ -285,7 +285,7 @@ struct PrintRenderer {
         }
     }
 
-    private func fieldArgument(_ a: CompiledExpression, _ out: OutputBuffer) -> FieldLocation? {
+    private func fieldArgument(_ a: CompiledExpression, _ out: inout LineBuffer) -> FieldLocation? {
         let target = a.strippingCasts
         guard target.kind == .field else {
             out.write("ARG TYPE NOT FIELD BUT ")
@@ -295,8 +295,8 @@ struct PrintRenderer {
         return target.field
     }
 
-    private func writeMAC(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
-        guard let f = fieldArgument(a, out) else { return }
+    private func writeMAC(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+        guard let f = fieldArgument(a, &out) else { return }
         guard f.size == 6, f.offset + 6 <= data.count else { out.write("INVALIDMAC"); return }
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let separator: UInt8? = ext[0] == UInt8(ascii: "m") ? nil : (c1 == UInt8(ascii: "F") ? UInt8(ascii: "-") : UInt8(ascii: ":"))
@@ -307,7 +307,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIPv4(_ style: UInt8, reverse: Bool, _ b: UnsafeRawBufferPointer, _ at: Int, to out: OutputBuffer) {
+    private func writeIPv4(_ style: UInt8, reverse: Bool, _ b: UnsafeRawBufferPointer, _ at: Int, to out: inout LineBuffer) {
         for k in 0..<4 {
             if k > 0 { out.write(byte: UInt8(ascii: ".")) }
             let byte = b[at + (reverse ? 3 - k : k)]
@@ -327,20 +327,20 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIP(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeIP(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         func c(_ k: Int) -> UInt8 { k < ext.count ? ext[k] : 0 }
         let style = c(0)
         switch c(1) {
         case UInt8(ascii: "4"):
             let reverse = reverseForIPv4(c(2))
-            guard let f = fieldArgument(a, out) else { return }
+            guard let f = fieldArgument(a, &out) else { return }
             guard f.size == 4, f.offset + 4 <= data.count else { out.write("INVALIDIPv4"); return }
-            writeIPv4(style, reverse: reverse, data, f.offset, to: out)
+            writeIPv4(style, reverse: reverse, data, f.offset, to: &out)
         case UInt8(ascii: "6"):
             let compressed = style == UInt8(ascii: "I") && c(2) == UInt8(ascii: "c")
-            guard let f = fieldArgument(a, out) else { return }
+            guard let f = fieldArgument(a, &out) else { return }
             guard f.size == 16, f.offset + 16 <= data.count else { out.write("INVALIDIPv6"); return }
-            writeIPv6(style, compressed: compressed, data, f.offset, to: out)
+            writeIPv6(style, compressed: compressed, data, f.offset, to: &out)
         case UInt8(ascii: "S"):
             var k = 2
             var withPort = false
@@ -368,12 +368,12 @@ struct PrintRenderer {
             let port = ByteReader.unsigned(data, at: offset + 2, size: 2, order: .big)
             if family == 2 {
                 guard length >= 16, offset + 8 <= data.count else { out.write("INVALIDIPv4"); return }
-                writeIPv4(style, reverse: reverse, data, offset + 4, to: out)
+                writeIPv4(style, reverse: reverse, data, offset + 4, to: &out)
                 if withPort { out.write(byte: UInt8(ascii: ":")); out.writeDecimal(port) }
             } else if family == 10 {
                 guard length >= 28, offset + 24 <= data.count else { out.write("INVALIDIPv6"); return }
                 if withPort { out.write(byte: UInt8(ascii: "[")) }
-                writeIPv6(style, compressed: compressed, data, offset + 8, to: out)
+                writeIPv6(style, compressed: compressed, data, offset + 8, to: &out)
                 if withPort { out.write("]:"); out.writeDecimal(port) }
             }
         default:
@@ -381,7 +381,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIPv6(_ style: UInt8, compressed: Bool, _ b: UnsafeRawBufferPointer, _ at: Int, to out: OutputBuffer) {
+    private func writeIPv6(_ style: UInt8, compressed: Bool, _ b: UnsafeRawBufferPointer, _ at: Int, to out: inout LineBuffer) {
         if !compressed {
             for j in stride(from: 0, to: 16, by: 2) {
                 out.writeHex(UInt64(b[at + j]), width: 2)
@@ -432,15 +432,15 @@ struct PrintRenderer {
         }
         if useIPv4 {
             if needColon { out.write(byte: UInt8(ascii: ":")) }
-            writeIPv4(UInt8(ascii: "I"), reverse: false, b, at + 12, to: out)
+            writeIPv4(UInt8(ascii: "I"), reverse: false, b, at + 12, to: &out)
         }
     }
 
-    private func writeUUID(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeUUID(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let upper = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "B")
         let guid = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "l")
-        guard let f = fieldArgument(a, out) else { return }
+        guard let f = fieldArgument(a, &out) else { return }
         guard f.size == 16, f.offset + 16 <= data.count else { out.write("INVALIDUUID"); return }
         let guidIndex = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
         for i in 0..<16 {
@@ -449,7 +449,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeHexBuffer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: OutputBuffer) {
+    private func writeHexBuffer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let delimiter: [UInt8]
         switch c1 {

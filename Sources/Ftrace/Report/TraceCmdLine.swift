@@ -22,7 +22,7 @@ public enum TraceCmdLine {
     ///   - nanoseconds: see `clockCountsNanoseconds`.
     ///   - raw: `-R`: the fields as `name=value` instead of the print format.
     public static func writeEvent(_ data: UnsafeRawBufferPointer, catalog: EventCatalog, cpu: Int, timestamp: UInt64,
-                                  nanoseconds: Bool, raw: Bool, to out: OutputBuffer) {
+                                  nanoseconds: Bool, raw: Bool, to out: inout LineBuffer) {
         let lineStart = out.count
         let pid = catalog.pid(ofRecord: data)
         let comm = catalog.taskNames.name(of: pid)
@@ -63,26 +63,25 @@ public enum TraceCmdLine {
         out.write(": ")
         if event.nameBytes.count < 20 { out.write(repeating: 0x20, count: 20 - event.nameBytes.count) }
         let infoStart = out.count
-        catalog.writeInfo(of: event, record: data, raw: raw, to: out)
-        finishLine(from: lineStart, infoStart: infoStart, out)
+        catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
+        finishLine(from: lineStart, infoStart: infoStart, &out)
     }
 
     /// trace-cmd drops one final newline of the event text, and printf stops at a NUL byte.
     @inline(__always)
-    static func finishLine(from lineStart: Int, infoStart: Int, _ out: OutputBuffer) {
-        let pending = out.pendingBytes
-        if out.count > infoStart, let base = pending.baseAddress,
-           let nul = memchr(base + infoStart, 0, out.count - infoStart) {
+    static func finishLine(from lineStart: Int, infoStart: Int, _ out: inout LineBuffer) {
+        let base = UnsafeRawPointer(out.base)
+        if out.count > infoStart, let nul = memchr(base + infoStart, 0, out.count - infoStart) {
             out.truncate(to: base.distance(to: UnsafeRawPointer(nul)))
         }
-        if out.count > lineStart, out.pendingBytes[out.count - 1] == 0x0A {
+        if out.count > lineStart, out.last == 0x0A {
             out.truncate(to: out.count - 1)
         }
         out.write(byte: 0x0A)
     }
 
     /// `CPU:N [K EVENTS DROPPED]` (or `[EVENTS DROPPED]` when the count is unknown), newline included.
-    public static func writeDropped(cpu: Int, count: UInt64?, to out: OutputBuffer) {
+    public static func writeDropped(cpu: Int, count: UInt64?, to out: inout LineBuffer) {
         out.write("CPU:")
         out.writeDecimal(Int64(cpu))
         if let count {

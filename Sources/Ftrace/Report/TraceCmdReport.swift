@@ -50,10 +50,13 @@ public struct TraceCmdReport {
         }
         let labelWidth = labels.map(\.count).max() ?? 0
         for trace in traces {
-            if multipleInputs { writePrefix(Array(trace.name.utf8), width: labelWidth, to: out) }
-            out.write("cpus=")
-            out.writeDecimal(Int64(trace.file.cpuCount))
-            out.write(byte: 0x0A)
+            var header = LineBuffer(capacity: 256)
+            if multipleInputs { writePrefix(Array(trace.name.utf8), width: labelWidth, to: &header) }
+            header.write("cpus=")
+            header.writeDecimal(Int64(trace.file.cpuCount))
+            header.write(byte: 0x0A)
+            header.copy(to: out)
+            header.deallocate()
         }
         let nanoseconds = traces.map { TraceCmdLine.clockCountsNanoseconds($0.file.traceClock) }
 
@@ -63,6 +66,9 @@ public struct TraceCmdReport {
             heap.insert(i) { a, b in Self.precedes(sources, a, b) }
         }
         var skipPrefix = Array(repeating: false, count: sources.count)
+        // Lines are built in a plain buffer and handed to `out` in batches.
+        var line = LineBuffer(capacity: 1 << 17)
+        defer { line.deallocate() }
         while let top = heap.top {
             let source = sources[top]
             if let record = source.stream.current {
@@ -71,19 +77,23 @@ public struct TraceCmdReport {
                 switch record.kind {
                 case .lostEvents(let count, _):
                     if record.position.offset == 0 {
-                        if prefixed { writePrefix(source.label, width: labelWidth, to: out) }
-                        TraceCmdLine.writeDropped(cpu: source.cpu, count: count, to: out)
+                        if prefixed { writePrefix(source.label, width: labelWidth, to: &line) }
+                        TraceCmdLine.writeDropped(cpu: source.cpu, count: count, to: &line)
                         skipPrefix[top] = true
                     }
                 case .event:
-                    if prefixed && !skipPrefix[top] { writePrefix(source.label, width: labelWidth, to: out) }
+                    if prefixed && !skipPrefix[top] { writePrefix(source.label, width: labelWidth, to: &line) }
                     skipPrefix[top] = false
                     TraceCmdLine.writeEvent(source.stream.currentData, catalog: catalog, cpu: source.cpu,
                                             timestamp: UInt64(bitPattern: record.timestamp),
-                                            nanoseconds: nanoseconds[source.trace], raw: raw, to: out)
+                                            nanoseconds: nanoseconds[source.trace], raw: raw, to: &line)
                 }
             }
-            try out.flushIfNeeded()
+            if line.count >= 1 << 16 {
+                line.copy(to: out)
+                line.removeAll()
+                try out.flushIfNeeded()
+            }
             do {
                 try source.stream.advance()
             } catch let e as TraceError {
@@ -97,10 +107,11 @@ public struct TraceCmdReport {
                 heap.siftDownTop { a, b in Self.precedes(sources, a, b) }
             }
         }
+        line.copy(to: out)
         return errors
     }
 
-    private func writePrefix(_ label: [UInt8]?, width: Int, to out: OutputBuffer) {
+    private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
         let text = label ?? []
         if text.count < width { out.write(repeating: 0x20, count: width - text.count) }
         text.withUnsafeBytes { out.write($0) }
