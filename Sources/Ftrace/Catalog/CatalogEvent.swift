@@ -7,6 +7,7 @@ public final class CatalogEvent {
     /// `ftrace:bprint`: its print format comes from each record's printk format.
     public let isBinaryPrintk: Bool
     let nameBytes: [UInt8]
+    let fieldNameBytes: [[UInt8]]
 
     private var compiled = false
     private var compiledFormat: PrintFormat?
@@ -24,6 +25,7 @@ public final class CatalogEvent {
         self.index = index
         self.isBinaryPrintk = format.system == "ftrace" && format.name == "bprint"
         self.nameBytes = Array(format.name.utf8)
+        self.fieldNameBytes = format.fields.map { Array($0.name.utf8) }
         self.demotedStringFields = Array(repeating: false, count: format.fields.count)
     }
 

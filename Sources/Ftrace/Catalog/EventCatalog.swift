@@ -146,31 +146,33 @@ public final class EventCatalog {
         }
         let r = renderer(raw: false)
         if event.isBinaryPrintk {
-            let (segments, failedNow) = BinaryPrintk.segments(for: event, record: data, catalog: self)
+            let (compiled, failedNow) = BinaryPrintk.segments(for: event, record: data, catalog: self)
             if failedNow { event.failed = true }
-            for s in segments { r.write(s, data, to: &out) }
+            r.write(UnsafeMutableBufferPointer(rebasing: compiled.segments[0..<compiled.segmentCount]), data, to: &out)
             return
         }
         guard let printFormat else { return }
-        for s in printFormat.segments { r.write(s, data, to: &out) }
+        r.write(printFormat.segments, data, to: &out)
     }
 
     /// `print_selected_fields`: ` name=value` for every non-common field; fields that appear
     /// directly in the print format use its conversion.
     func writeFields(of event: CatalogEvent, record data: UnsafeRawBufferPointer, raw: Bool, to out: inout LineBuffer) {
-        let segments = event.isBinaryPrintk ? [] : (event.printFormat(longSize: longSize)?.segments ?? [])
+        let printFormat = event.isBinaryPrintk ? nil : event.printFormat(longSize: longSize)
+        let segments = printFormat?.segments ?? UnsafeMutableBufferPointer(start: nil, count: 0)
         var cursor: Int? = segments.isEmpty ? nil : 0
         // libtraceevent 1.7 prints `%pS` fields the same way in raw mode.
         let r = renderer(raw: false)
         for (index, field) in event.format.fields.enumerated() {
             out.write(byte: 0x20)
-            out.write(field.name)
+            out.write(event.fieldNameBytes[index])
             out.write(byte: UInt8(ascii: "="))
             writeField(index, field, of: event, segments: segments, cursor: &cursor, renderer: r, data, to: &out)
         }
     }
 
-    private func writeField(_ index: Int, _ field: FieldFormat, of event: CatalogEvent, segments: [PrintFormat.Segment],
+    private func writeField(_ index: Int, _ field: FieldFormat, of event: CatalogEvent,
+                            segments: UnsafeMutableBufferPointer<PrintFormat.Segment>,
                             cursor: inout Int?, renderer r: PrintRenderer, _ data: UnsafeRawBufferPointer,
                             to out: inout LineBuffer) {
         let isString = field.isString && !event.demotedStringFields[index]
@@ -178,13 +180,13 @@ public final class EventCatalog {
             var position = start
             var has0x = false
             repeat {
-                let segment = segments[position]
+                let segment = segments.baseAddress! + position
                 var argument: CompiledExpression?
-                switch segment {
-                case .literal(let text):
+                if segment.pointee.kind == .literal {
+                    let text = segment.pointee.text
                     has0x = text.count > 1 && text[text.count - 2] == UInt8(ascii: "0") && text[text.count - 1] == UInt8(ascii: "x")
-                case .number(_, let a, _), .string(_, let a, _), .pointer(_, let a, _):
-                    argument = a
+                } else {
+                    argument = segment.pointee.argument
                 }
                 if let argument {
                     let target = argument.strippingCasts

@@ -4,10 +4,10 @@ enum BinaryPrintk {
     /// The format and arguments of one record, split as libtraceevent splits them, and whether
     /// splitting marked the event failed (a conversion without an argument).
     static func segments(for event: CatalogEvent, record data: UnsafeRawBufferPointer,
-                         catalog: EventCatalog) -> ([PrintFormat.Segment], Bool) {
+                         catalog: EventCatalog) -> (PrintFormat.Compiled, Bool) {
         let f = event.format
         guard let fmtField = f.field(named: "fmt"), let ipField = f.field(named: "ip"),
-              let bufField = f.field(named: "buf") else { return ([], false) }
+              let bufField = f.field(named: "buf") else { return PrintFormat.split(format: [], arguments: []) }
         let order = catalog.byteOrder
         let address = ByteReader.unsigned(data, at: fmtField.offset, size: fmtField.size, order: order)
         var format: [UInt8] = Array("%ps: ".utf8)
@@ -92,8 +92,7 @@ enum BinaryPrintk {
                 }
             }
         }
-        let (segments, failed) = PrintFormat.split(format: format, arguments: arguments)
-        return (segments, failed)
+        return PrintFormat.split(format: format, arguments: arguments)
     }
 
     private static func atom(_ value: UInt64) -> PrintArgument {

@@ -36,45 +36,91 @@ final class SymbolAddressCache {
     var value: UInt64?
 }
 
+/// Bytes owned by a compiled expression, at a stable address.
+struct OwnedBytes {
+    let buffer: UnsafeRawBufferPointer
+
+    init(_ bytes: [UInt8]) {
+        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { p.baseAddress!.copyMemory(from: b, byteCount: bytes.count) } }
+        buffer = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<bytes.count])
+        allocation = UnsafeMutableRawPointer(p.baseAddress!)
+    }
+
+    private let allocation: UnsafeMutableRawPointer
+
+    func free() { allocation.deallocate() }
+}
+
 /// An immutable print-format argument, compiled from a `PrintArgument` tree once parsing (with
-/// its in-place rewrites) is over; the render loop reads only constants.
+/// its in-place rewrites) is over. Children are not reference counted (the `PrintFormat` keeps every
+/// node alive) and texts live at stable addresses, so the render loop does no ARC work.
 final class CompiledExpression {
     typealias Kind = PrintArgument.Kind
     let kind: Kind
     let op: OperatorCode
-    let left: CompiledExpression?
-    let right: CompiledExpression?
-    let third: CompiledExpression?
+    unowned(unsafe) let left: CompiledExpression?
+    unowned(unsafe) let right: CompiledExpression?
+    unowned(unsafe) let third: CompiledExpression?
     let field: FieldLocation?
     let atomValue: UInt64
     /// Set for atoms naming a kernel symbol (their value is its address).
     let symbolName: String?
     let symbolCache: SymbolAddressCache?
-    let textBytes: [UInt8]
-    let delimiter: [UInt8]?
-    let entryValues: [Int64]
-    let entryNames: [[UInt8]]
+    private let ownedText: OwnedBytes
+    private let ownedDelimiter: OwnedBytes?
+    private let ownedNames: [OwnedBytes]
+    let textBytes: UnsafeRawBufferPointer
+    let delimiter: UnsafeRawBufferPointer?
+    let entryValues: UnsafeMutableBufferPointer<Int64>
+    let entryNames: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
     let castMask: UInt64
     let pointerCastMask: UInt64
     let cTypeNumber: Int
 
-    init(_ a: PrintArgument) {
+    private init(_ a: PrintArgument, left: CompiledExpression?, right: CompiledExpression?, third: CompiledExpression?) {
         kind = a.kind
         op = a.opCode
-        left = a.left.map(CompiledExpression.init)
-        right = a.right.map(CompiledExpression.init)
-        third = a.third.map(CompiledExpression.init)
+        self.left = left
+        self.right = right
+        self.third = third
         field = a.resolved.map(FieldLocation.init)
         atomValue = a.atomValue
         symbolName = a.kind == .atom && a.atomIsSymbolName ? a.text : nil
         symbolCache = symbolName == nil ? nil : SymbolAddressCache()
-        textBytes = a.kind == .binaryString ? a.bytes : a.textBytes
-        delimiter = a.delimiter.map { Array($0.utf8) }
-        entryValues = a.entryValues
-        entryNames = a.entryNames
+        ownedText = OwnedBytes(a.kind == .binaryString ? a.bytes : a.textBytes)
+        textBytes = ownedText.buffer
+        ownedDelimiter = a.delimiter.map { OwnedBytes(Array($0.utf8)) }
+        delimiter = ownedDelimiter?.buffer
+        ownedNames = a.entryNames.map(OwnedBytes.init)
+        entryValues = .allocate(capacity: max(1, a.entryValues.count))
+        _ = entryValues.initialize(from: a.entryValues)
+        entryNames = .allocate(capacity: max(1, ownedNames.count))
+        _ = entryNames.initialize(from: ownedNames.map(\.buffer))
         castMask = a.castMask
         pointerCastMask = a.pointerCastMask
         cTypeNumber = a.cTypeNumber
+    }
+
+    deinit {
+        ownedText.free()
+        ownedDelimiter?.free()
+        for n in ownedNames { n.free() }
+        entryValues.deallocate()
+        entryNames.deallocate()
+    }
+
+    /// Number of flag/symbol entries.
+    var entryCount: Int { ownedNames.count }
+
+    /// Compiles `a` and its children, appending every node to `pool` (which keeps them alive).
+    static func build(_ a: PrintArgument, pool: inout [CompiledExpression]) -> CompiledExpression {
+        let l = a.left.map { build($0, pool: &pool) }
+        let r = a.right.map { build($0, pool: &pool) }
+        let t = a.third.map { build($0, pool: &pool) }
+        let node = CompiledExpression(a, left: l, right: r, third: t)
+        pool.append(node)
+        return node
     }
 
     /// The expression with typecasts stripped.

@@ -8,26 +8,60 @@ import TraceKit
 /// libtraceevent prints for it (for example `>f<` for `%f`, `[FAILED TO PARSE]` for a format it
 /// rejects).
 public final class PrintFormat {
-    /// One piece of the compiled format.
-    enum Segment {
-        case literal([UInt8])
-        case number(CFormatSpec, CompiledExpression, lengthArgument: CompiledExpression?)
-        case string(CFormatSpec, CompiledExpression, lengthArgument: CompiledExpression?)
-        /// `%p` and its extensions; `pointerFormat` is the text after `p` (`S`, `M`, `I4`, `h` ...).
-        case pointer(pointerFormat: [UInt8], CompiledExpression, lengthArgument: CompiledExpression?)
+    /// One piece of the compiled format: literal text, or a conversion of an argument.
+    struct Segment {
+        enum Kind: UInt8 {
+            case literal
+            case number
+            case string
+            /// `%p` and its extensions (`pointerFormat` holds the text after `p`: `S`, `M`, `I4`, `h` ...).
+            case pointer
+        }
+        let kind: Kind
+        let spec: CFormatSpec
+        /// Literal text or the pointer extension, in the format's byte pool.
+        let text: UnsafeRawBufferPointer
+        unowned(unsafe) let argument: CompiledExpression?
+        unowned(unsafe) let lengthArgument: CompiledExpression?
+    }
+
+    /// Segments and the storage they point into.
+    final class Compiled {
+        let segments: UnsafeMutableBufferPointer<Segment>
+        let nodes: [CompiledExpression]
+        private let pool: UnsafeMutableRawPointer
+
+        init(segments: [Segment], nodes: [CompiledExpression], pool: UnsafeMutableRawPointer) {
+            self.segments = .allocate(capacity: max(1, segments.count))
+            _ = self.segments.initialize(from: segments)
+            self.segmentCount = segments.count
+            self.nodes = nodes
+            self.pool = pool
+        }
+
+        deinit {
+            segments.deallocate()
+            pool.deallocate()
+        }
+
+        let segmentCount: Int
     }
 
     /// The format string as written in the format file (escapes not yet interpreted).
     public let formatText: String
     let arguments: [PrintArgument]
-    let segments: [Segment]
+    let compiled: Compiled
+    /// The segments (valid while this object lives).
+    var segments: UnsafeMutableBufferPointer<Segment> {
+        UnsafeMutableBufferPointer(rebasing: compiled.segments[0..<compiled.segmentCount])
+    }
     /// libtraceevent marks the event as failed (and prints `[FAILED TO PARSE]`).
     public let failed: Bool
 
-    init(formatText: String, arguments: [PrintArgument], segments: [Segment], failed: Bool) {
+    init(formatText: String, arguments: [PrintArgument], compiled: Compiled, failed: Bool) {
         self.formatText = formatText
         self.arguments = arguments
-        self.segments = segments
+        self.compiled = compiled
         self.failed = failed
     }
 
@@ -52,8 +86,8 @@ public final class PrintFormat {
             PrintFormat.prepare(a)
             PrintFormat.resolveNamedFields(a, in: event)
         }
-        let (segments, failed) = PrintFormat.split(format: Array(format.utf8), arguments: arguments)
-        self.init(formatText: format, arguments: arguments, segments: segments, failed: failed)
+        let (compiled, failed) = PrintFormat.split(format: Array(format.utf8), arguments: arguments)
+        self.init(formatText: format, arguments: arguments, compiled: compiled, failed: failed)
     }
 
     /// Precomputes atom values and flag values once.
@@ -115,8 +149,54 @@ public final class PrintFormat {
     }
 
     /// `parse_args`: splits the format into literal text and conversions, taking arguments in order.
-    static func split(format: [UInt8], arguments: [PrintArgument]) -> ([Segment], Bool) {
+    /// A segment before compilation.
+    enum Piece {
+        case literal([UInt8])
+        case number(CFormatSpec, PrintArgument, PrintArgument?)
+        case string(CFormatSpec, PrintArgument, PrintArgument?)
+        case pointer([UInt8], PrintArgument, PrintArgument?)
+    }
+
+    static func split(format: [UInt8], arguments: [PrintArgument]) -> (Compiled, Bool) {
+        let (pieces, failed) = splitPieces(format: format, arguments: arguments)
+        var nodes: [CompiledExpression] = []
+        var poolBytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for p in pieces {
+            let start = poolBytes.count
+            switch p {
+            case .literal(let t), .pointer(let t, _, _): poolBytes += t
+            default: break
+            }
+            ranges.append(start..<poolBytes.count)
+        }
+        let pool = UnsafeMutableRawPointer.allocate(byteCount: max(1, poolBytes.count), alignment: 1)
+        poolBytes.withUnsafeBytes { if let b = $0.baseAddress { pool.copyMemory(from: b, byteCount: poolBytes.count) } }
         var segments: [Segment] = []
+        for (k, p) in pieces.enumerated() {
+            let text = UnsafeRawBufferPointer(start: pool + ranges[k].lowerBound, count: ranges[k].count)
+            switch p {
+            case .literal:
+                segments.append(Segment(kind: .literal, spec: CFormatSpec(), text: text, argument: nil, lengthArgument: nil))
+            case .number(let spec, let a, let l):
+                let e = CompiledExpression.build(a, pool: &nodes)
+                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                segments.append(Segment(kind: .number, spec: spec, text: text, argument: e, lengthArgument: le))
+            case .string(let spec, let a, let l):
+                let e = CompiledExpression.build(a, pool: &nodes)
+                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                segments.append(Segment(kind: .string, spec: spec, text: text, argument: e, lengthArgument: le))
+            case .pointer(_, let a, let l):
+                let e = CompiledExpression.build(a, pool: &nodes)
+                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                segments.append(Segment(kind: .pointer, spec: CFormatSpec(), text: text, argument: e, lengthArgument: le))
+            }
+        }
+        return (Compiled(segments: segments, nodes: nodes, pool: pool), failed)
+    }
+
+    static func splitPieces(format: [UInt8], arguments: [PrintArgument]) -> ([Piece], Bool) {
+        var segments: [Piece] = []
         var failed = false
         var argIndex = 0
         var i = 0
@@ -154,7 +234,7 @@ public final class PrintFormat {
                         let extra = pointerExtensionLength(format, j + 1)
                         let ext = Array(format[(j + 1)..<min(n, j + 1 + extra)])
                         if j + 1 + extra - start > 31 { failed = true }
-                        segments.append(.pointer(pointerFormat: ext, CompiledExpression(arguments[argIndex]), lengthArgument: lengthArgument.map(CompiledExpression.init)))
+                        segments.append(.pointer(ext, arguments[argIndex], lengthArgument))
                         argIndex += 1
                         j += extra
                         done = true
@@ -165,14 +245,13 @@ public final class PrintFormat {
                         if ls < -2 || ls > 2 { failed = true }
                         var spec = CFormatSpec(bytes: Array(format[start...j]))
                         spec.lengthModifier = ls
-                        segments.append(.number(spec, CompiledExpression(arguments[argIndex]), lengthArgument: lengthArgument.map(CompiledExpression.init)))
+                        segments.append(.number(spec, arguments[argIndex], lengthArgument))
                         argIndex += 1
                         done = true
                     case UInt8(ascii: "s"):
                         guard argIndex < arguments.count else { failed = true; done = true; consumeCurrent = false; break }
                         if j + 1 - start > 31 { failed = true }
-                        segments.append(.string(CFormatSpec(bytes: Array(format[start...j])), CompiledExpression(arguments[argIndex]),
-                                                lengthArgument: lengthArgument.map(CompiledExpression.init)))
+                        segments.append(.string(CFormatSpec(bytes: Array(format[start...j])), arguments[argIndex], lengthArgument))
                         argIndex += 1
                         done = true
                     default:

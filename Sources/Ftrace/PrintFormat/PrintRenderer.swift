@@ -107,20 +107,31 @@ struct PrintRenderer {
     // MARK: Segments
 
     /// Writes one compiled segment (`print_parse_data`).
-    func write(_ segment: PrintFormat.Segment, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
-        switch segment {
-        case .literal(let bytes):
-            bytes.withUnsafeBytes { out.write($0) }
-        case .number(let spec, let arg, let lengthArgument):
-            let star = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
-            spec.writeInteger(evaluate(arg, data), star: star, to: &out)
-        case .string(let spec, let arg, let lengthArgument):
-            let star = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
-            writeString(spec, star, arg, data, to: &out)
-        case .pointer(let ext, let arg, let lengthArgument):
-            let length = lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) } ?? 1
-            writePointer(ext, length, arg, data, to: &out)
+    @inline(__always)
+    func write(_ segment: UnsafeMutablePointer<PrintFormat.Segment>, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+        switch segment.pointee.kind {
+        case .literal:
+            out.write(segment.pointee.text)
+        case .number:
+            guard let arg = segment.pointee.argument else { return }
+            let star = segment.pointee.lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
+            segment.pointee.spec.writeInteger(evaluate(arg, data), star: star, to: &out)
+        case .string:
+            guard let arg = segment.pointee.argument else { return }
+            let star = segment.pointee.lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
+            writeString(segment.pointee.spec, star, arg, data, to: &out)
+        case .pointer:
+            guard let arg = segment.pointee.argument else { return }
+            let length = segment.pointee.lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) } ?? 1
+            writePointer(segment.pointee.text, length, arg, data, to: &out)
         }
+    }
+
+    /// Writes every segment.
+    @inline(__always)
+    func write(_ segments: UnsafeMutableBufferPointer<PrintFormat.Segment>, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+        guard let base = segments.baseAddress else { return }
+        for i in 0..<segments.count { write(base + i, data, to: &out) }
     }
 
     // MARK: Strings (print_str_arg)
@@ -153,28 +164,28 @@ struct PrintRenderer {
             guard let fieldArg = a.left else { return }
             var value = Int64(bitPattern: evaluate(fieldArg, data))
             var printed = false
-            for i in a.entryValues.indices {
+            for i in 0..<a.entryCount {
                 let flag = a.entryValues[i]
                 if value == 0 && flag < 0 {
                     spec.writeString(a.entryNames[i], star: star, to: &out)
                     break
                 }
                 if flag > 0 && (value & flag) == flag {
-                    if printed, let d = a.delimiter { d.withUnsafeBytes { out.write($0) } }
+                    if printed, let d = a.delimiter { out.write(d) }
                     spec.writeString(a.entryNames[i], star: star, to: &out)
                     printed = true
                     value &= ~flag
                 }
             }
             if value != 0 {
-                if printed, let d = a.delimiter { d.withUnsafeBytes { out.write($0) } }
+                if printed, let d = a.delimiter { out.write(d) }
                 out.write("0x")
                 out.writeHex(UInt64(bitPattern: value))
             }
         case .symbol:
             guard let fieldArg = a.left else { return }
             let value = Int64(bitPattern: evaluate(fieldArg, data))
-            for i in a.entryValues.indices where a.entryValues[i] == value {
+            for i in 0..<a.entryCount where a.entryValues[i] == value {
                 spec.writeString(a.entryNames[i], star: star, to: &out)
                 return
             }
@@ -244,9 +255,9 @@ struct PrintRenderer {
 
     // MARK: Pointers (print_arg_pointer)
 
-    func writePointer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    func writePointer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         if a.kind == .binaryString {
-            a.textBytes.withUnsafeBytes { out.write($0) }
+            out.write(a.textBytes)
             return
         }
         let c0 = ext.first ?? 0
@@ -295,11 +306,11 @@ struct PrintRenderer {
         return target.field
     }
 
-    private func writeMAC(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeMAC(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         guard let f = fieldArgument(a, &out) else { return }
         guard f.size == 6, f.offset + 6 <= data.count else { out.write("INVALIDMAC"); return }
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
-        let separator: UInt8? = ext[0] == UInt8(ascii: "m") ? nil : (c1 == UInt8(ascii: "F") ? UInt8(ascii: "-") : UInt8(ascii: ":"))
+        let separator: UInt8? = (ext.first ?? 0) == UInt8(ascii: "m") ? nil : (c1 == UInt8(ascii: "F") ? UInt8(ascii: "-") : UInt8(ascii: ":"))
         let reverse = c1 == UInt8(ascii: "R")
         for k in 0..<6 {
             if k > 0, let s = separator { out.write(byte: s) }
@@ -327,7 +338,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIP(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeIP(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         func c(_ k: Int) -> UInt8 { k < ext.count ? ext[k] : 0 }
         let style = c(0)
         switch c(1) {
@@ -436,7 +447,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeUUID(_ ext: [UInt8], _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeUUID(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let upper = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "B")
         let guid = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "l")
@@ -449,7 +460,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeHexBuffer(_ ext: [UInt8], _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeHexBuffer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let delimiter: [UInt8]
         switch c1 {

@@ -65,7 +65,7 @@ public struct LineBuffer {
         write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    public mutating func write(_ text: String) {
+    public mutating func write(string text: String) {
         var text = text
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
