@@ -21,6 +21,15 @@ public final class EventCatalog {
     public private(set) var formatErrors: [(source: String, error: FormatParseError)] = []
 
     private var commonLayout: CommonLayout?
+    /// Event index by id for ids below 65536 (-1: none).
+    private let denseIndex: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 65536)
+        p.initialize(repeating: -1, count: 65536)
+        return p
+    }()
+    private var denseIndexCount = 0
+
+    deinit { denseIndex.deallocate() }
 
     public init(byteOrder: ByteOrder = .little, longSize: Int = 8, symbols: SymbolTables = SymbolTables(),
                 taskNames: TaskNames = TaskNames()) {
@@ -52,6 +61,8 @@ public final class EventCatalog {
         if format.id >= 0 && format.id < 65536 {
             if dense.count <= format.id { dense += Array(repeating: nil, count: format.id + 1 - dense.count) }
             dense[format.id] = event
+            denseIndex[format.id] = Int32(event.index)
+            denseIndexCount = max(denseIndexCount, format.id + 1)
         }
         commonLayout = nil
         return event
@@ -89,6 +100,14 @@ public final class EventCatalog {
                              flags: locate("common_flags", (2, 1)), preempt: locate("common_preempt_count", (3, 1)))
         commonLayout = l
         return l
+    }
+
+    /// Index in `events` of the record's event (-1 when unknown), without reference counting.
+    @inline(__always)
+    public func classIndex(ofRecord data: UnsafeRawBufferPointer) -> Int {
+        let id = eventID(ofRecord: data)
+        guard id >= 0 && id < denseIndexCount else { return byID[id]?.index ?? -1 }
+        return Int(denseIndex[id])
     }
 
     /// The event id stored in a record's data.

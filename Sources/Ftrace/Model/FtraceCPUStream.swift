@@ -14,6 +14,8 @@ public final class FtraceCPUStream: EventStream {
     let order: ByteOrder
     let conversion: TraceDatClockConversion
     let cpu: Int32
+    /// Owned by the trace, which outlives its streams' use.
+    unowned(unsafe) let catalog: EventCatalog
 
     public private(set) var current: EventRecord?
     /// The payload of `current` (empty for lost-event records).
@@ -37,6 +39,7 @@ public final class FtraceCPUStream: EventStream {
         self.order = trace.file.byteOrder
         self.conversion = trace.file.clockConversion
         self.cpu = trace.streams[stream].cpu
+        self.catalog = trace.file.catalog
         try move(toPage: 0)
         try advance()
     }
@@ -135,8 +138,7 @@ public final class FtraceCPUStream: EventStream {
         let ts = timestamp(record.timestamp)
         lastTimestamp = ts
         currentData = record.data
-        let catalog = trace.file.catalog
-        let classIndex = catalog.event(id: catalog.eventID(ofRecord: record.data))?.index ?? -1
+        let classIndex = catalog.classIndex(ofRecord: record.data)
         current = EventRecord(timestamp: ts, cpu: cpu, classIndex: Int32(classIndex), stream: Int32(stream),
                               position: StreamPosition(unit: pageIndex, offset: record.offset, clock: record.timestampBefore))
     }

@@ -118,9 +118,29 @@ public struct CFormatSpec: Sendable, Hashable {
         }
     }
 
+    /// No flags, width or precision: digits only.
+    private var isPlain: Bool {
+        !leftAlign && !forceSign && !spaceSign && !alternate && !zeroPad && width == nil && precision == nil
+            && !widthFromArgument && !precisionFromArgument
+    }
+
     /// Writes an integer conversion (`d i u x X o c`); `value` is already truncated to its C type.
+    @inline(__always)
     public func writeInteger(_ rawValue: UInt64, star: Int? = nil, to out: inout LineBuffer) {
         let value = cValue(rawValue)
+        if isPlain {
+            switch conversion {
+            case UInt8(ascii: "d"), UInt8(ascii: "i"): out.writeDecimal(Int64(bitPattern: value)); return
+            case UInt8(ascii: "u"): out.writeDecimal(value); return
+            case UInt8(ascii: "x"): out.writeHex(value); return
+            case UInt8(ascii: "X"): out.writeHex(value, uppercase: true); return
+            default: break
+            }
+        }
+        writeFormatted(value, star: star, to: &out)
+    }
+
+    private func writeFormatted(_ value: UInt64, star: Int?, to out: inout LineBuffer) {
         let (w, p, left) = resolved(star)
         if conversion == UInt8(ascii: "c") {
             if !left && w > 1 { out.write(repeating: 0x20, count: w - 1) }

@@ -5,7 +5,8 @@ import TraceKit
 struct PrintRenderer {
     let order: ByteOrder
     let longSize: Int
-    let tables: SymbolTables
+    /// Kept alive by the catalog that made this renderer.
+    unowned(unsafe) let tables: SymbolTables
     /// True in `trace-cmd report -R` mode (`%pS` then also shows the address).
     var raw = false
 

@@ -93,3 +93,111 @@ public enum TraceCmdLine {
         }
     }
 }
+
+/// `TraceCmdLine.writeEvent` for many records of one catalog: event lookups, names and print
+/// formats resolved once per event id, no reference counting per record.
+public struct TraceCmdLineWriter {
+    private struct Plan {
+        var state: UInt8 = 0          // 0: not looked up, 1: known, 2: unknown id
+        var simple = false            // render straight from `segments`
+        unowned(unsafe) var event: CatalogEvent?
+        var segments = UnsafeMutableBufferPointer<PrintFormat.Segment>(start: nil, count: 0)
+        var name = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    unowned(unsafe) let catalog: EventCatalog
+    unowned(unsafe) let taskNames: TaskNames
+    private let renderer: PrintRenderer
+    private let plans: UnsafeMutablePointer<Plan>
+    private let planCount: Int
+    private let typeOffset: Int, typeSize: Int, pidOffset: Int, pidSize: Int
+    private let order: ByteOrder
+    public let raw: Bool
+
+    /// The writer keeps `catalog` alive only through its caller: call `deallocate()` when done.
+    public init(catalog: EventCatalog, raw: Bool) {
+        self.catalog = catalog
+        self.taskNames = catalog.taskNames
+        self.renderer = catalog.renderer(raw: false)
+        let maxID = catalog.events.map(\.format.id).filter { $0 >= 0 && $0 < 65536 }.max() ?? 0
+        planCount = maxID + 1
+        plans = .allocate(capacity: planCount)
+        plans.initialize(repeating: Plan(), count: planCount)
+        let layout = catalog.layout
+        typeOffset = layout.type.offset
+        typeSize = layout.type.size
+        pidOffset = layout.pid.offset
+        pidSize = layout.pid.size
+        order = catalog.byteOrder
+        self.raw = raw
+    }
+
+    public func deallocate() {
+        plans.deinitialize(count: planCount)
+        plans.deallocate()
+    }
+
+    @inline(__always)
+    private func plan(_ id: Int) -> UnsafeMutablePointer<Plan>? {
+        guard id >= 0 && id < planCount else { return nil }
+        let p = plans + id
+        if p.pointee.state == 0 {
+            if let event = catalog.event(id: id) {
+                p.pointee.state = 1
+                p.pointee.event = event
+                let format = event.printFormat(longSize: catalog.longSize)
+                p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
+                if let format { p.pointee.segments = format.segments }
+                p.pointee.name = event.nameBytes.withUnsafeBytes { $0 }
+            } else {
+                p.pointee.state = 2
+            }
+        }
+        return p.pointee.state == 1 ? p : nil
+    }
+
+    /// Writes one event line, newline included (see `TraceCmdLine.writeEvent`).
+    @inline(__always)
+    public func writeEvent(_ data: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64, nanoseconds: Bool,
+                           to out: inout LineBuffer) {
+        let id = Int(ByteReader.unsigned(data, at: typeOffset, size: typeSize, order: order))
+        guard let plan = plan(id), let event = plan.pointee.event else {
+            TraceCmdLine.writeEvent(data, catalog: catalog, cpu: cpu, timestamp: timestamp, nanoseconds: nanoseconds,
+                                    raw: raw, to: &out)
+            return
+        }
+        let lineStart = out.count
+        let pid = Int32(truncatingIfNeeded: ByteReader.unsigned(data, at: pidOffset, size: pidSize, order: order))
+        let comm = taskNames.nameBytes(of: pid)
+        if comm.count < 16 { out.write(repeating: 0x20, count: 16 - comm.count) }
+        out.write(comm)
+        out.write(byte: UInt8(ascii: "-"))
+        let pidStart = out.count
+        out.writeDecimal(Int64(pid))
+        let pidWidth = out.count - pidStart
+        if pidWidth < 5 { out.write(repeating: 0x20, count: 5 - pidWidth) }
+        out.write(" [" as StaticString)
+        out.writeDecimal(UInt64(cpu), width: 3, pad: UInt8(ascii: "0"))
+        out.write(byte: UInt8(ascii: "]"))
+        if nanoseconds {
+            out.write(byte: 0x20)
+            out.writeDecimal(timestamp / 1_000_000_000, width: 5)
+            out.write(byte: UInt8(ascii: "."))
+            out.writeDecimal(timestamp % 1_000_000_000, width: 9, pad: UInt8(ascii: "0"))
+        } else {
+            out.writeDecimal(timestamp, width: 12)
+        }
+        out.write(": " as StaticString)
+        let name = plan.pointee.name
+        out.write(name)
+        out.write(": " as StaticString)
+        if name.count < 20 { out.write(repeating: 0x20, count: 20 - name.count) }
+        let infoStart = out.count
+        if plan.pointee.simple && !raw {
+            renderer.write(plan.pointee.segments, data, to: &out)
+        } else {
+            catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
+        }
+        TraceCmdLine.finishLine(from: lineStart, infoStart: infoStart, &out)
+    }
+}

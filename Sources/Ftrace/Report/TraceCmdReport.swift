@@ -18,6 +18,8 @@ public struct TraceCmdReport {
         var errors: [TraceError] = []
         let multipleInputs = traces.count > 1
         var sources: [ReportSource] = []
+        var streams: [FtraceCPUStream] = []
+        defer { withExtendedLifetime(streams) {} }
         var labels: [[UInt8]] = []
         // trace-cmd lists every file's top buffer first, then the instances.
         var order: [(trace: Int, stream: Int, label: [UInt8]?)] = []
@@ -43,6 +45,7 @@ public struct TraceCmdReport {
             do {
                 let stream = try traces[t].openStream(s)
                 guard let cpuStream = stream as? FtraceCPUStream else { continue }
+                streams.append(cpuStream)
                 sources.append(ReportSource(trace: t, stream: cpuStream, label: label, cpu: Int(traces[t].streams[s].cpu)))
             } catch let e as TraceError {
                 errors.append(e)
@@ -66,14 +69,14 @@ public struct TraceCmdReport {
             heap.insert(i) { a, b in Self.precedes(sources, a, b) }
         }
         var skipPrefix = Array(repeating: false, count: sources.count)
+        let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
+        defer { for w in writers { w.deallocate() } }
         // Lines are built in a plain buffer and handed to `out` in batches.
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
             let source = sources[top]
             if let record = source.stream.current {
-                let trace = traces[source.trace]
-                let catalog = trace.file.catalog
                 switch record.kind {
                 case .lostEvents(let count, _):
                     if record.position.offset == 0 {
@@ -84,9 +87,9 @@ public struct TraceCmdReport {
                 case .event:
                     if prefixed && !skipPrefix[top] { writePrefix(source.label, width: labelWidth, to: &line) }
                     skipPrefix[top] = false
-                    TraceCmdLine.writeEvent(source.stream.currentData, catalog: catalog, cpu: source.cpu,
-                                            timestamp: UInt64(bitPattern: record.timestamp),
-                                            nanoseconds: nanoseconds[source.trace], raw: raw, to: &line)
+                    writers[source.trace].writeEvent(source.stream.currentData, cpu: source.cpu,
+                                                     timestamp: UInt64(bitPattern: record.timestamp),
+                                                     nanoseconds: nanoseconds[source.trace], to: &line)
                 }
             }
             if line.count >= 1 << 16 {
@@ -129,7 +132,8 @@ public struct TraceCmdReport {
 /// One CPU stream of the report.
 private struct ReportSource {
     var trace: Int
-    var stream: FtraceCPUStream
+    /// Kept alive by `TraceCmdReport.write`'s `streams`.
+    unowned(unsafe) var stream: FtraceCPUStream
     /// Instance name or file name printed before lines (nil: no prefix column).
     var label: [UInt8]?
     var cpu: Int
