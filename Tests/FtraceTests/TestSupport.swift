@@ -69,5 +69,5 @@ let commonFields = """
 
 /// A format file with `fields` (tab-indented field lines) and `print`.
 func formatText(name: String = "test_event", id: Int = 100, fields: String, print: String) -> String {
-    "name: \(name)\nID: \(id)\nformat:\n" + commonFields + fields + "\nprint fmt: " + print + "\n"
+    "name: \(name)\nID: \(id)\nformat:\n" + commonFields + "\n" + fields + "\nprint fmt: " + print + "\n"
 }
