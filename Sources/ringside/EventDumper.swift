@@ -30,7 +30,7 @@ struct EventDumper {
         case .babeltrace:
             try BabeltraceDump.run(set: set, merger: merger, to: out, begin: begin, end: end)
         case .traceCmd, .traceCmdRaw:
-            throw ValidationFailure("--format \(format.rawValue) is not available yet")
+            try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, to: out)
         }
     }
 }
