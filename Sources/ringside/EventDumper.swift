@@ -10,6 +10,9 @@ struct EventDumper {
     var end: Int64? = nil
 
     func dump(to out: OutputBuffer) throws {
+        if format == .babeltrace {
+            return try BabeltraceDump.run(set: set, to: out, begin: begin, end: end)
+        }
         let merger = try set.makeMerger()
         if let begin { try merger.seek(toTimestamp: begin) }
         switch format {
@@ -27,9 +30,7 @@ struct EventDumper {
                 try out.flushIfNeeded()
                 try merger.advance()
             }
-        case .babeltrace:
-            try BabeltraceDump.run(set: set, merger: merger, to: out, begin: begin, end: end)
-        case .traceCmd, .traceCmdRaw:
+        case .babeltrace, .traceCmd, .traceCmdRaw:
             throw ValidationFailure("--format \(format.rawValue) is not available yet")
         }
     }

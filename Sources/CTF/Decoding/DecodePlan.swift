@@ -52,6 +52,12 @@ struct DecodeOp {
     /// Index in `DecodePlan.fields`.
     var info: Int32 = -1
     var operand: UInt64 = 0
+    /// babeltrace2 text of the field's name (`name = `) in `DecodePlan.text`; for enumerations,
+    /// the first of `labelCount` label intervals in `DecodePlan.labelStarts`.
+    var textStart: Int32 = 0
+    var textCount: Int32 = 0
+    /// Display base of integers and enumerations.
+    var base: IntegerBase = .decimal
 }
 
 /// The packet properties a packet header or context can carry.
@@ -133,6 +139,13 @@ final class DecodePlan {
 
     private(set) var ops: [DecodeOp] = []
     private(set) var fields: [FieldInfo] = []
+    /// Pre-rendered babeltrace2 text: member names (`name = `) and enumeration label lists
+    /// (`"A", "B"` or `<unknown>`), so printing copies bytes instead of formatting strings.
+    private(set) var text: [UInt8] = []
+    /// Enumeration label intervals: first value (in lookup-key order) and the text range of the
+    /// interval's labels in `text` (`start << 32 | count`).
+    private(set) var labelStarts: [UInt64] = []
+    private(set) var labelTexts: [UInt64] = []
     let mode: Mode
     /// Whether the scope's own structure is shown (babeltrace2 prints nothing otherwise).
     let isShown: Bool
@@ -154,6 +167,39 @@ final class DecodePlan {
     private func addInfo(_ info: FieldInfo) -> Int32 {
         fields.append(info)
         return Int32(fields.count - 1)
+    }
+
+    private func addText(_ bytes: [UInt8]) -> (Int32, Int32) {
+        let start = Int32(text.count)
+        text += bytes
+        return (start, Int32(bytes.count))
+    }
+
+    /// Sets the op's babeltrace2 member name text.
+    private func named(_ op: inout DecodeOp, _ name: String) {
+        (op.textStart, op.textCount) = addText(Array((name + " = ").utf8))
+    }
+
+    /// Sets the enumeration op's label intervals with pre-rendered label lists.
+    private func labelled(_ op: inout DecodeOp, _ enumeration: EnumType) {
+        let intervals = Self.labelIntervals(enumeration)
+        op.textStart = Int32(labelStarts.count)
+        op.textCount = Int32(intervals.count)
+        for interval in intervals {
+            var rendered = TextBuffer(capacity: 64)
+            if interval.labels.isEmpty {
+                rendered.append("<unknown>")
+            } else {
+                for (i, label) in interval.labels.enumerated() {
+                    if i > 0 { rendered.append(", ") }
+                    BabeltraceValueFormat.appendString(label, to: &rendered)
+                }
+            }
+            let (start, count) = addText(Array(rendered.bytes))
+            rendered.deallocate()
+            labelStarts.append(interval.start)
+            labelTexts.append(UInt64(UInt32(start)) << 32 | UInt64(UInt32(count)))
+        }
     }
 
     private func visits(_ type: FieldType) -> Bool {
@@ -252,6 +298,7 @@ final class DecodePlan {
         case let integer as IntegerType:
             var op = DecodeOp(code: .integer, flags: integerFlags(integer), size: Int32(integer.size),
                               alignment: Int32(clamping: integer.alignment), slot: Int32(integer.storageSlot ?? -1))
+            op.base = integer.base
             var property = Self.property(of: integer.meaning)
             if property == .none && name == "cpu_id" { property = .cpuID }
             if property != .none { op.flags.insert(.capture) }
@@ -259,16 +306,23 @@ final class DecodePlan {
             if visited || property != .none {
                 op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property))
             }
+            if visited { named(&op, name) }
             ops.append(op)
         case let enumeration as EnumType:
             let integer = enumeration.container
             var op = DecodeOp(code: .enumeration, flags: integerFlags(integer), size: Int32(integer.size),
                               alignment: Int32(clamping: enumeration.alignment), slot: Int32(integer.storageSlot ?? -1))
+            op.base = integer.base
             let property = Self.property(of: integer.meaning)
             if property != .none { op.flags.insert(.capture) }
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property,
                                         labelIntervals: visited ? Self.labelIntervals(enumeration) : []))
+            if visited {
+                labelled(&op, enumeration)
+                let (start, count) = addText(Array((name + " = ").utf8))
+                op.operand = UInt64(UInt32(start)) << 32 | UInt64(UInt32(count))
+            }
             ops.append(op)
         case let float as FloatType:
             var op = DecodeOp(code: .float, size: Int32(float.size), alignment: Int32(clamping: float.alignment))
@@ -276,6 +330,7 @@ final class DecodePlan {
             if visited {
                 op.flags.insert(.visited)
                 op.info = addInfo(FieldInfo(name: name))
+                named(&op, name)
             }
             ops.append(op)
         case is StringType:
@@ -283,6 +338,7 @@ final class DecodePlan {
             if visited {
                 op.flags.insert(.visited)
                 op.info = addInfo(FieldInfo(name: name))
+                named(&op, name)
             }
             ops.append(op)
         case let structure as StructType:
@@ -295,6 +351,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .structBegin, alignment: Int32(clamping: structure.alignment))
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             for member in structure.members { compile(member.type, name: member.name) }
             ops.append(DecodeOp(code: .structEnd, flags: visited ? .visited : []))
@@ -314,6 +371,7 @@ final class DecodePlan {
                 if visited {
                     op.flags.insert(.visited)
                     op.info = addInfo(FieldInfo(name: name))
+                    named(&op, name)
                 }
                 ops.append(op)
                 return
@@ -326,6 +384,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .array, alignment: Int32(clamping: array.alignment), operand: array.length)
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             compile(array.element, name: "")
             ops[begin].end = Int32(ops.count)
@@ -336,6 +395,7 @@ final class DecodePlan {
                 if visited {
                     op.flags.insert(.visited)
                     op.info = addInfo(FieldInfo(name: name))
+                    named(&op, name)
                 }
                 ops.append(op)
                 return
@@ -349,6 +409,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .sequence, alignment: Int32(clamping: sequence.alignment), slot: slot)
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             compile(sequence.element, name: "")
             ops[begin].end = Int32(ops.count)
@@ -360,6 +421,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .variant, slot: Int32(tag?.container.storageSlot ?? -1))
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name, variant: table))
+            named(&op, name)
             ops.append(op)
             for option in variant.options {
                 let start = ops.count

@@ -40,7 +40,8 @@ struct FieldDecoder {
     var hasEventID = false
     let slots: UnsafeMutablePointer<UInt64>
     let slotCount: Int
-    var captures = PacketCaptures()
+    /// Where packet properties go while a packet header and context are decoded (nil otherwise).
+    var captures: UnsafeMutablePointer<PacketCaptures>?
 
     init(base: UnsafeRawPointer, available: Int, limit: Int, position: Int, clock: UInt64,
          slots: UnsafeMutablePointer<UInt64>, slotCount: Int) {
@@ -86,16 +87,16 @@ struct FieldDecoder {
         }
         if op.flags.contains(.capture) && op.info >= 0 {
             switch fields[Int(op.info)].property {
-            case .magic: captures.magic = raw
-            case .streamClassID: captures.streamClassID = raw
-            case .streamInstanceID: captures.streamInstanceID = raw
-            case .beginTime: captures.beginTime = raw
-            case .endTime: captures.endTime = raw
-            case .contentSize: captures.contentSize = raw
-            case .packetSize: captures.packetSize = raw
-            case .discardedEvents: captures.discardedEvents = raw
-            case .sequenceNumber: captures.sequenceNumber = raw
-            case .cpuID: captures.cpuID = raw
+            case .magic: captures?.pointee.magic = raw
+            case .streamClassID: captures?.pointee.streamClassID = raw
+            case .streamInstanceID: captures?.pointee.streamInstanceID = raw
+            case .beginTime: captures?.pointee.beginTime = raw
+            case .endTime: captures?.pointee.endTime = raw
+            case .contentSize: captures?.pointee.contentSize = raw
+            case .packetSize: captures?.pointee.packetSize = raw
+            case .discardedEvents: captures?.pointee.discardedEvents = raw
+            case .sequenceNumber: captures?.pointee.sequenceNumber = raw
+            case .cpuID: captures?.pointee.cpuID = raw
             case .uuid, .none: break
             }
         }
@@ -211,7 +212,7 @@ struct FieldDecoder {
                 try alignAndCheck(8, 0)
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
                 if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
-                    captures.uuidPosition = position
+                    captures?.pointee.uuidPosition = position
                 }
                 position &+= n << 3
                 pc &+= 1
@@ -328,7 +329,7 @@ struct FieldDecoder {
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
                 let start = base + (position >> 3)
                 if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
-                    captures.uuidPosition = position
+                    captures?.pointee.uuidPosition = position
                 }
                 if visited {
                     // Text stops at the first NUL, like babeltrace2's string conversion.

@@ -22,6 +22,10 @@ public final class CTFEventStream: EventStream {
     private var decoder: FieldDecoder?
     /// Discarded-events record of the current packet, reported once its events are read.
     private var pendingLostEvents: EventRecord?
+    /// The current event's class when its header is decoded but not its contexts and payload
+    /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
+    private(set) var pendingBody: CompiledEventClass?
+    private var eventStart = 0
     private var lastTimestamp: Int64 = 0
     private var errorReported = false
 
@@ -49,6 +53,11 @@ public final class CTFEventStream: EventStream {
     public func advance() throws {
         current = nil
         do {
+            if let event = pendingBody, var d = decoder {
+                pendingBody = nil
+                try skipBody(event, &d)
+                decoder = d
+            }
             while true {
                 if inPacket, var d = decoder {
                     if d.position < d.limit {
@@ -148,6 +157,7 @@ public final class CTFEventStream: EventStream {
                            position: StreamPosition(unit: index, offset: Self.lostPacketsOffset, clock: 0))
     }
 
+    /// Decodes the next event's header; its body is decoded when the cursor moves on.
     @inline(__always)
     private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
         let start = d.position
@@ -160,20 +170,49 @@ public final class CTFEventStream: EventStream {
             }
             timestamp = ns
         }
-        if let context = streamClass.commonContext { try d.skip(context.skip) }
-        if let context = event.specificContext { try d.skip(context.skip) }
-        if let payload = event.payload { try d.skip(payload.skip) }
-        if d.position == start {
-            throw DecodeFailure(bitPosition: start, message: "event of class `\(event.definition.name)` has no bits")
-        }
+        eventStart = start
+        pendingBody = event
         lastTimestamp = timestamp
         return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
                            classIndex: Int32(event.definition.index), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
     }
 
+    @inline(__always)
+    private func skipBody(_ event: CompiledEventClass, _ d: inout FieldDecoder) throws {
+        if let context = streamClass.commonContext { try d.skip(context.skip) }
+        if let context = event.specificContext { try d.skip(context.skip) }
+        if let payload = event.payload { try d.skip(payload.skip) }
+        if d.position == eventStart {
+            throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
+        }
+    }
+
+    /// Lets `body` decode the current event's contexts and payload from the decoder placed after
+    /// its header (the decoder must end after the payload), so a dumper decodes each event once.
+    /// Returns false when the current record has no pending body.
+    func takeEventBody(_ body: (inout FieldDecoder, CompiledEventClass, PacketEntry) throws -> Void) throws -> Bool {
+        guard let event = pendingBody, var d = decoder else { return false }
+        pendingBody = nil
+        do {
+            try body(&d, event, stream.packets[packetIndex])
+            if d.position == eventStart {
+                throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
+            }
+        } catch let failure as DecodeFailure {
+            let packet = stream.packets[packetIndex]
+            inPacket = false
+            packetIndex = stream.packets.count
+            errorReported = true
+            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+        }
+        decoder = d
+        return true
+    }
+
     public func seek(to position: StreamPosition) throws {
         current = nil
+        pendingBody = nil
         errorReported = false
         guard stream.packets.indices.contains(position.unit) else {
             packetIndex = stream.packets.count
@@ -223,6 +262,7 @@ public final class CTFEventStream: EventStream {
             low = 0
         }
         current = nil
+        pendingBody = nil
         errorReported = false
         guard low < packets.count else {
             packetIndex = packets.count
