@@ -64,8 +64,9 @@ public final class BabeltraceDumper {
             try? errors.flush()
         }
         let streamCount = traces.reduce(0) { $0 + $1.dataStreams.count }
-        // Two chunks per stream stay in memory: bound the total whatever the stream count.
-        let chunkBytes = max(1 << 12, min(1 << 18, (48 << 20) / max(1, 2 * streamCount)))
+        // A few chunks per stream stay in memory: bound the total whatever the stream count.
+        let chunksAhead = 4
+        let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
         var formatters: [BabeltraceStreamFormatter] = []
         for (t, trace) in traces.enumerated() {
             let header = Self.header(of: trace)
@@ -73,12 +74,12 @@ public final class BabeltraceDumper {
             for s in trace.dataStreams.indices {
                 formatters.append(try BabeltraceStreamFormatter(trace: trace, traceIndex: t, streamIndex: s, header: header,
                                                                 eventNames: names, begin: begin, end: end,
-                                                                chunkBytes: chunkBytes))
+                                                                chunkBytes: chunkBytes, chunksAhead: chunksAhead))
             }
         }
         let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
             ? DispatchQueue(label: "ringside.babeltrace", attributes: .concurrent) : nil
-        for f in formatters { f.requestNext(on: queue) }
+        for f in formatters { f.startProducing(on: queue) }
         var heap = FormatterHeap(formatters: formatters, traces: traces)
         for (i, f) in formatters.enumerated() {
             _ = f.advanceChunk(on: queue)

@@ -37,22 +37,12 @@ private struct PrintTables {
 /// with names and labels rendered in advance, instead of going through a `FieldVisitor`.
 extension FieldDecoder {
     mutating func printScope(_ plan: DecodePlan, to out: inout TextBuffer) throws {
-        try plan.ops.withUnsafeBufferPointer { ops in
-            try plan.fields.withUnsafeBufferPointer { fields in
-                try plan.text.withUnsafeBufferPointer { text in
-                    try plan.labelStarts.withUnsafeBufferPointer { starts in
-                        try plan.labelTexts.withUnsafeBufferPointer { texts in
-                            let tables = PrintTables(ops: ops, fields: fields, text: text, labelStarts: starts,
-                                                     labelTexts: texts)
-                            out.append(UInt8(ascii: "{"))
-                            var count = 0
-                            try print(tables, 0..<ops.count, &out, &count, inArray: false, nameless: false)
-                            out.append(" }")
-                        }
-                    }
-                }
-            }
-        }
+        let tables = PrintTables(ops: plan.opsBuffer, fields: plan.fieldsBuffer, text: plan.textBuffer,
+                                 labelStarts: plan.labelStartsBuffer, labelTexts: plan.labelTextsBuffer)
+        out.append(UInt8(ascii: "{"))
+        var count = 0
+        try print(tables, 0..<tables.ops.count, &out, &count, inArray: false, nameless: false)
+        out.append(" }")
     }
 
     /// Writes the separator and name of the next structure member or array element.

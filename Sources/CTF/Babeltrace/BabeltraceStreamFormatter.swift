@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import TraceKit
 
 /// One record of a formatted chunk: its time, its text (everything after babeltrace2's time and
@@ -44,16 +45,21 @@ final class BabeltraceStreamFormatter {
     unowned let trace: CTFTrace
     let cursor: CTFEventStream
     private let streamClass: CompiledStreamClass
-    private let header: [UInt8]
-    private let eventNames: [[UInt8]]
-    private var cachedPacket = -1
-    private var cachedPacketContext: [UInt8] = []
+    /// The header words and the `name: ` texts of the event classes, in plain buffers.
+    private let headerBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameRanges: [Range<Int>]
+    @exclusivity(unchecked) private var cachedPacket = -1
+    @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     private let end: Int64
-    /// Chunk being consumed by the merge and chunk being filled by a worker.
+    /// The chunk being merged.
     private(set) var current: FormattedChunk
-    private var spare: FormattedChunk
-    private let spareReady = DispatchSemaphore(value: 0)
-    private var spareRequested = false
+    /// Chunks formatted ahead and chunks free for formatting, guarded by `lock`.
+    private var ready: [FormattedChunk] = []
+    private var free: [FormattedChunk] = []
+    private var producing = false
+    private var producedLast = false
+    private let lock = NSCondition()
     private(set) var finished = false
     /// Index of the next entry of `current` to merge.
     var position = 0
@@ -62,18 +68,30 @@ final class BabeltraceStreamFormatter {
     var hasClock: Bool { streamClass.clock != nil }
 
     init(trace: CTFTrace, traceIndex: Int, streamIndex: Int, header: [UInt8], eventNames: [[UInt8]],
-         begin: Int64?, end: Int64?, chunkBytes: Int) throws {
+         begin: Int64?, end: Int64?, chunkBytes: Int, chunksAhead: Int) throws {
         self.trace = trace
         self.traceIndex = traceIndex
         self.streamIndex = streamIndex
-        self.header = header
-        self.eventNames = eventNames
+        let headerStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, header.count))
+        _ = headerStorage.initialize(from: header)
+        headerBytes = UnsafeMutableBufferPointer(rebasing: headerStorage[0..<header.count])
+        let allNames = eventNames.flatMap { $0 }
+        let nameStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, allNames.count))
+        _ = nameStorage.initialize(from: allNames)
+        eventNameBytes = UnsafeMutableBufferPointer(rebasing: nameStorage[0..<allNames.count])
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for name in eventNames {
+            ranges.append(offset..<offset + name.count)
+            offset += name.count
+        }
+        eventNameRanges = ranges
         self.end = end ?? .max
         self.chunkBytes = chunkBytes
         cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
         streamClass = cursor.stream.streamClass
         current = FormattedChunk()
-        spare = FormattedChunk()
+        for _ in 0..<max(1, chunksAhead) { free.append(FormattedChunk()) }
         if let begin {
             try cursor.seek(toTimestamp: begin)
         } else {
@@ -81,35 +99,71 @@ final class BabeltraceStreamFormatter {
         }
     }
 
-    /// Starts filling the spare chunk on a worker thread.
-    func requestNext(on queue: DispatchQueue?) {
-        guard !spareRequested, !finished else { return }
-        spareRequested = true
-        let chunk = spare
+    deinit {
+        headerBytes.baseAddress?.deallocate()
+        eventNameBytes.baseAddress?.deallocate()
+        cachedPacketContext.deallocate()
+    }
+
+    /// Keeps a worker formatting chunks ahead while free chunks remain.
+    func startProducing(on queue: DispatchQueue?) {
+        lock.lock()
+        let start = !producing && !producedLast && !free.isEmpty
+        if start { producing = true }
+        lock.unlock()
+        guard start else { return }
         if let queue {
-            queue.async {
-                self.fill(chunk)
-                self.spareReady.signal()
-            }
+            queue.async { self.produce() }
         } else {
-            fill(chunk)
-            spareReady.signal()
+            produce()
         }
     }
 
-    /// Makes the spare chunk current (waiting for its worker) and returns false when the stream
+    private func produce() {
+        while true {
+            lock.lock()
+            guard !producedLast, let chunk = free.popLast() else {
+                producing = false
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+            fill(chunk)
+            lock.lock()
+            ready.append(chunk)
+            if chunk.isLast { producedLast = true }
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    /// Makes the next formatted chunk current (waiting for it) and returns false when the stream
     /// has nothing more.
     func advanceChunk(on queue: DispatchQueue?) -> Bool {
-        if current.isLast || finished {
+        if finished { return false }
+        if current.isLast {
             finished = true
             return false
         }
-        requestNext(on: queue)
-        spareReady.wait()
-        spareRequested = false
-        swap(&current, &spare)
+        lock.lock()
+        free.append(current)
+        lock.unlock()
+        startProducing(on: queue)
+        lock.lock()
+        while ready.isEmpty {
+            if !producing {
+                lock.unlock()
+                startProducing(on: queue)
+                lock.lock()
+                continue
+            }
+            lock.wait()
+        }
+        current = ready.removeFirst()
+        lock.unlock()
         position = 0
-        if current.isLast { finished = true }
+        if current.isLast && current.entries.isEmpty && current.error == nil { finished = true }
+        startProducing(on: queue)
         return true
     }
 
@@ -149,24 +203,30 @@ final class BabeltraceStreamFormatter {
     }
 
     /// The text of an event after the time columns: header words, name, scopes, newline.
+    @inline(__always)
     private func format(_ record: EventRecord, into out: inout TextBuffer) throws {
-        header.withUnsafeBytes { out.append($0) }
-        eventNames[Int(record.classIndex)].withUnsafeBytes { out.append($0) }
-        let packetUnit = record.position.unit
-        let taken = try cursor.takeEventBody { decoder, event, _ in
+        out.append(UnsafeRawBufferPointer(headerBytes))
+        let name = eventNameRanges[Int(record.classIndex)]
+        out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[name]))
+        guard let (start, event) = cursor.beginEventBody() else {
+            throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
+        }
+        var decoder = start
+        do {
             var first = true
             if let context = streamClass.packetContext, context.isShown {
                 first = false
-                if cachedPacket != packetUnit {
+                if cachedPacket != record.position.unit {
                     var packetDecoder = decoder
                     packetDecoder.position = 0
                     if let header = trace.compiled.packetHeader { try packetDecoder.skip(header.skip) }
                     let textStart = out.count
                     try packetDecoder.printScope(context.visitShown, to: &out)
-                    cachedPacketContext = Array(out.bytes[textStart...])
-                    cachedPacket = packetUnit
+                    cachedPacketContext.removeAll()
+                    cachedPacketContext.append(UnsafeRawBufferPointer(rebasing: out.bytes[textStart...]))
+                    cachedPacket = record.position.unit
                 } else {
-                    cachedPacketContext.withUnsafeBytes { out.append($0) }
+                    out.append(cachedPacketContext.bytes)
                 }
             }
             if let context = streamClass.commonContext {
@@ -195,8 +255,10 @@ final class BabeltraceStreamFormatter {
                     try decoder.skip(payload.skip)
                 }
             }
+        } catch let failure as DecodeFailure {
+            throw cursor.failEventBody(failure)
         }
-        guard taken else { throw TraceError(file: cursor.stream.name, "internal: event body already decoded") }
+        try cursor.endEventBody(decoder)
         out.append(0x0A)
     }
 }

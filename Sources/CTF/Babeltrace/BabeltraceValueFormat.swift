@@ -47,30 +47,10 @@ enum BabeltraceValueFormat {
         }
     }
 
-    private typealias StrFromD = @convention(c) (UnsafeMutablePointer<CChar>?, Int, UnsafePointer<CChar>?, Double) -> Int32
-
-    /// glibc's `strfromd` (not exported to Swift by the Glibc module): printf's `%g` without a
-    /// variadic call.
-    private static let strfromd: StrFromD? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "strfromd") else { return nil }
-        return unsafeBitCast(symbol, to: StrFromD.self)
-    }()
-
     /// A double as C's `%g` writes it (glibc), including `inf`, `-inf`, `nan`, `-nan`.
+    @inline(__always)
     static func appendFloat(_ value: Double, to out: inout TextBuffer) {
-        var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            let chars = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-            let count: Int32
-            if let strfromd {
-                count = strfromd(chars, raw.count, "%g", value)
-            } else {
-                count = withVaList([value]) { vsnprintf(chars, raw.count, "%g", $0) }
-            }
-            if count > 0 {
-                out.append(UnsafeRawBufferPointer(rebasing: raw[0..<min(Int(count), raw.count - 1)]))
-            }
-        }
+        GeneralFloatFormat.append(value, to: &out)
     }
 
     /// A quoted string as `print_escape_string` writes it: `\\`, `\'`, `\"`, `\?` and C escapes for

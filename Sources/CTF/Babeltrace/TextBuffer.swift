@@ -72,25 +72,63 @@ struct TextBuffer {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    /// "00" to "99", for writing two digits per division.
+    private static let digitPairs: UnsafePointer<UInt8> = {
+        let pairs = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for i in 0..<100 {
+            pairs[2 * i] = UInt8(48 + i / 10)
+            pairs[2 * i + 1] = UInt8(48 + i % 10)
+        }
+        return UnsafePointer(pairs)
+    }()
+
+    /// Number of decimal digits of `value`.
+    @inline(__always)
+    static func decimalDigits(_ value: UInt64) -> Int {
+        var n = 1
+        var t = value
+        if t >= 10_000_000_000_000_000 { n &+= 16; t /= 10_000_000_000_000_000 }
+        if t >= 100_000_000 { n &+= 8; t /= 100_000_000 }
+        if t >= 10_000 { n &+= 4; t /= 10_000 }
+        if t >= 100 { n &+= 2; t /= 100 }
+        if t >= 10 { n &+= 1 }
+        return n
+    }
+
     /// Decimal digits of `value`.
     @inline(__always)
     mutating func appendDecimal(_ value: UInt64) {
-        reserve(20)
         if value < 10 {
-            base[count] = UInt8(truncatingIfNeeded: value) &+ 48
-            count &+= 1
+            append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var digits = 0
+        let digits = Self.decimalDigits(value)
+        reserve(digits)
+        writeDigits(value, end: count &+ digits)
+        count &+= digits
+    }
+
+    /// Writes the digits of `value` ending just before `end`.
+    @inline(__always)
+    private func writeDigits(_ value: UInt64, end: Int) {
+        let pairs = Self.digitPairs
         var v = value
-        while v != 0 { v /= 10; digits &+= 1 }
-        var end = count &+ digits
-        count = end
-        v = value
-        while v != 0 {
-            end &-= 1
-            base[end] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-            v /= 10
+        var i = end
+        while v >= 100 {
+            let pair = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            i &-= 2
+            base[i] = pairs[pair]
+            base[i &+ 1] = pairs[pair &+ 1]
+        }
+        if v >= 10 {
+            let pair = Int(truncatingIfNeeded: v) &* 2
+            i &-= 2
+            base[i] = pairs[pair]
+            base[i &+ 1] = pairs[pair &+ 1]
+        } else {
+            i &-= 1
+            base[i] = UInt8(truncatingIfNeeded: v) &+ 48
         }
     }
 
@@ -108,13 +146,13 @@ struct TextBuffer {
     @inline(__always)
     mutating func appendZeroPadded(_ value: UInt64, width: Int) {
         reserve(width)
-        var v = value
-        var i = count &+ width
-        while i > count {
-            i &-= 1
-            base[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-            v /= 10
+        let digits = Self.decimalDigits(value)
+        var i = count
+        while i < count &+ width &- digits {
+            base[i] = 48
+            i &+= 1
         }
+        writeDigits(value, end: count &+ width)
         count &+= width
     }
 

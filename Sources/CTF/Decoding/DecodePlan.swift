@@ -126,7 +126,9 @@ final class VariantTable {
     }
 }
 
-/// Compiled decoding of one scope (a packet header, an event payload, ...).
+/// Compiled decoding of one scope (a packet header, an event payload, ...). Immutable once built,
+/// so threads share it; its tables are also kept in plain buffers the hot paths read without
+/// reference counting.
 final class DecodePlan {
     enum Mode {
         /// Only what advancing needs: positions, lengths, tags, clock, ids, packet properties.
@@ -137,30 +139,82 @@ final class DecodePlan {
         case visitShown
     }
 
-    private(set) var ops: [DecodeOp] = []
-    private(set) var fields: [FieldInfo] = []
+    let ops: [DecodeOp]
+    let fields: [FieldInfo]
     /// Pre-rendered babeltrace2 text: member names (`name = `) and enumeration label lists
     /// (`"A", "B"` or `<unknown>`), so printing copies bytes instead of formatting strings.
-    private(set) var text: [UInt8] = []
+    let text: [UInt8]
     /// Enumeration label intervals: first value (in lookup-key order) and the text range of the
     /// interval's labels in `text` (`start << 32 | count`).
-    private(set) var labelStarts: [UInt64] = []
-    private(set) var labelTexts: [UInt64] = []
+    let labelStarts: [UInt64]
+    let labelTexts: [UInt64]
     let mode: Mode
     /// Whether the scope's own structure is shown (babeltrace2 prints nothing otherwise).
     let isShown: Bool
 
+    let opsBuffer: UnsafeBufferPointer<DecodeOp>
+    let fieldsBuffer: UnsafeBufferPointer<FieldInfo>
+    let textBuffer: UnsafeBufferPointer<UInt8>
+    let labelStartsBuffer: UnsafeBufferPointer<UInt64>
+    let labelTextsBuffer: UnsafeBufferPointer<UInt64>
+
     init(scope: StructType, mode: Mode) {
         self.mode = mode
         self.isShown = scope.isShown
+        let compiler = PlanCompiler(mode: mode)
         // The scope is aligned like any structure; its members are reported without a wrapper.
         if scope.alignment > 1 {
-            ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
+            compiler.ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
         }
-        compileMembers(scope.members)
+        compiler.compileMembers(scope.members)
+        ops = compiler.ops
+        fields = compiler.fields
+        text = compiler.text
+        labelStarts = compiler.labelStarts
+        labelTexts = compiler.labelTexts
+        opsBuffer = Self.copy(ops)
+        fieldsBuffer = Self.copy(fields)
+        textBuffer = Self.copy(text)
+        labelStartsBuffer = Self.copy(labelStarts)
+        labelTextsBuffer = Self.copy(labelTexts)
+    }
+
+    deinit {
+        opsBuffer.deallocate()
+        UnsafeMutableBufferPointer(mutating: fieldsBuffer).deinitialize().deallocate()
+        textBuffer.deallocate()
+        labelStartsBuffer.deallocate()
+        labelTextsBuffer.deallocate()
+    }
+
+    private static func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(rebasing: buffer[0..<array.count])
     }
 
     var isEmpty: Bool { ops.isEmpty }
+
+    static func fixedLayout(_ type: FieldType) -> (alignment: Int, bits: Int)? { PlanCompiler.fixedLayout(type) }
+
+    static func labelIntervals(_ enumeration: EnumType) -> [(start: UInt64, labels: [String])] {
+        PlanCompiler.labelIntervals(enumeration)
+    }
+}
+
+/// Builds the op list of a plan from field types.
+private final class PlanCompiler {
+    typealias Mode = DecodePlan.Mode
+    var ops: [DecodeOp] = []
+    var fields: [FieldInfo] = []
+    var text: [UInt8] = []
+    var labelStarts: [UInt64] = []
+    var labelTexts: [UInt64] = []
+    let mode: Mode
+
+    init(mode: Mode) {
+        self.mode = mode
+    }
 
     // MARK: - Compilation
 
@@ -210,7 +264,7 @@ final class DecodePlan {
         }
     }
 
-    private func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
+    func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
         var i = 0
         while i < members.count {
             if mode == .skip, let run = fixedRun(members, from: i) {

@@ -160,12 +160,9 @@ struct FieldDecoder {
     // MARK: - Skipping
 
     /// Decodes a scope for its effects only (positions, lengths, tags, clock, ids, properties).
+    @inline(__always)
     mutating func skip(_ plan: DecodePlan) throws {
-        try plan.ops.withUnsafeBufferPointer { ops in
-            try plan.fields.withUnsafeBufferPointer { fields in
-                try skip(ops, fields, 0..<ops.count)
-            }
-        }
+        try skip(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count)
     }
 
     private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<FieldInfo>,
@@ -237,11 +234,7 @@ struct FieldDecoder {
 
     /// Decodes a scope and reports its fields to `visitor`.
     mutating func visit<V: FieldVisitor>(_ plan: DecodePlan, into visitor: inout V) throws {
-        try plan.ops.withUnsafeBufferPointer { ops in
-            try plan.fields.withUnsafeBufferPointer { fields in
-                try visit(ops, fields, 0..<ops.count, &visitor)
-            }
-        }
+        try visit(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count, &visitor)
     }
 
     private mutating func visit<V: FieldVisitor>(_ ops: UnsafeBufferPointer<DecodeOp>,

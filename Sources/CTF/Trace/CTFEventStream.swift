@@ -7,6 +7,7 @@ import TraceKit
 /// to be decoded again. Lost-events records use offset -1 (packets lost before packet `unit`) and
 /// -2 (events discarded in packet `unit`, reported after its events).
 public final class CTFEventStream: EventStream {
+    @exclusivity(unchecked)
     public private(set) var current: EventRecord?
 
     let trace: CTFTrace
@@ -17,16 +18,24 @@ public final class CTFEventStream: EventStream {
     private let slotCount: Int
 
     /// The packet being read (or about to be entered).
+    @exclusivity(unchecked)
     private(set) var packetIndex = 0
+    @exclusivity(unchecked)
     private var inPacket = false
+    @exclusivity(unchecked)
     private var decoder: FieldDecoder?
     /// Discarded-events record of the current packet, reported once its events are read.
+    @exclusivity(unchecked)
     private var pendingLostEvents: EventRecord?
     /// The current event's class when its header is decoded but not its contexts and payload
     /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
+    @exclusivity(unchecked)
     private(set) var pendingBody: CompiledEventClass?
+    @exclusivity(unchecked)
     private var eventStart = 0
+    @exclusivity(unchecked)
     private var lastTimestamp: Int64 = 0
+    @exclusivity(unchecked)
     private var errorReported = false
 
     static let lostPacketsOffset = -1
@@ -188,26 +197,32 @@ public final class CTFEventStream: EventStream {
         }
     }
 
-    /// Lets `body` decode the current event's contexts and payload from the decoder placed after
-    /// its header (the decoder must end after the payload), so a dumper decodes each event once.
-    /// Returns false when the current record has no pending body.
-    func takeEventBody(_ body: (inout FieldDecoder, CompiledEventClass, PacketEntry) throws -> Void) throws -> Bool {
-        guard let event = pendingBody, var d = decoder else { return false }
+    /// The decoder placed after the current event's header, and the event's class, for a dumper
+    /// that decodes the contexts and payload itself (once); finish with `endEventBody(_:)`.
+    /// nil when the current record has no pending body.
+    @inline(__always)
+    func beginEventBody() -> (FieldDecoder, CompiledEventClass)? {
+        guard let event = pendingBody, let d = decoder else { return nil }
         pendingBody = nil
-        do {
-            try body(&d, event, stream.packets[packetIndex])
-            if d.position == eventStart {
-                throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
-            }
-        } catch let failure as DecodeFailure {
-            let packet = stream.packets[packetIndex]
-            inPacket = false
-            packetIndex = stream.packets.count
-            errorReported = true
-            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+        return (d, event)
+    }
+
+    /// Takes back the decoder, now after the event's payload.
+    @inline(__always)
+    func endEventBody(_ d: FieldDecoder) throws {
+        if d.position == eventStart {
+            throw failEventBody(DecodeFailure(bitPosition: eventStart, message: "event has no bits"))
         }
         decoder = d
-        return true
+    }
+
+    /// Stops the stream on a decoding failure of the current event's body; returns the error.
+    func failEventBody(_ failure: DecodeFailure) -> TraceError {
+        let packet = stream.packets[packetIndex]
+        inPacket = false
+        packetIndex = stream.packets.count
+        errorReported = true
+        return stream.error(failure.message, packet: packet, bit: failure.bitPosition)
     }
 
     public func seek(to position: StreamPosition) throws {
