@@ -10,10 +10,14 @@ import TraceKit
 /// which depend on the merged order. The output is the same with any number of threads.
 public final class BabeltraceDumper {
     private let traces: [CTFTrace]
+    @exclusivity(unchecked)
     private var clock = BabeltraceClockWriter()
+    @exclusivity(unchecked)
     private var lastTimestamp: Int64?
+    @exclusivity(unchecked)
     private var warnings: BabeltraceWarnings
     /// Lines being built; handed to the output in large chunks.
+    @exclusivity(unchecked)
     private var line = TextBuffer(capacity: 1 << 18)
     /// Whether to format on worker threads (the result is identical either way).
     public var parallel = true

@@ -21,10 +21,14 @@ struct FormattedEntry {
 
 /// A batch of consecutive records of one stream, formatted by a worker thread.
 final class FormattedChunk {
+    @exclusivity(unchecked)
     var text = TextBuffer(capacity: 1 << 16)
+    @exclusivity(unchecked)
     var entries: [FormattedEntry] = []
     /// Set when the stream ended after these records; `error` when it ended on damage.
+    @exclusivity(unchecked)
     var isLast = false
+    @exclusivity(unchecked)
     var error: Error?
 
     deinit { text.deallocate() }
@@ -53,6 +57,7 @@ final class BabeltraceStreamFormatter {
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     private let end: Int64
     /// The chunk being merged.
+    @exclusivity(unchecked)
     private(set) var current: FormattedChunk
     /// Chunks formatted ahead and chunks free for formatting, guarded by `lock`.
     private var ready: [FormattedChunk] = []
@@ -60,8 +65,10 @@ final class BabeltraceStreamFormatter {
     private var producing = false
     private var producedLast = false
     private let lock = NSCondition()
+    @exclusivity(unchecked)
     private(set) var finished = false
     /// Index of the next entry of `current` to merge.
+    @exclusivity(unchecked)
     var position = 0
     let chunkBytes: Int
     /// Whether the stream's events have times (babeltrace2 prints no time columns otherwise).

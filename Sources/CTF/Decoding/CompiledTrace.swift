@@ -1,18 +1,18 @@
-/// The three plans of one dynamic scope.
-struct ScopePlans {
+/// The three plans of one dynamic scope (a class, so passing it around copies one reference).
+final class ScopePlans {
     let skip: DecodePlan
     let visitAll: DecodePlan
     let visitShown: DecodePlan
+    /// Whether babeltrace2 prints this scope.
+    let isShown: Bool
 
     init?(_ scope: StructType?) {
         guard let scope else { return nil }
         skip = DecodePlan(scope: scope, mode: .skip)
         visitAll = DecodePlan(scope: scope, mode: .visitAll)
         visitShown = DecodePlan(scope: scope, mode: .visitShown)
+        isShown = visitShown.isShown
     }
-
-    /// Whether babeltrace2 prints this scope.
-    var isShown: Bool { visitShown.isShown }
 }
 
 /// Clock cycles to nanoseconds from the origin, with the offset computed once.
