@@ -63,6 +63,18 @@ public final class BabeltraceDumper {
     /// Writes every record between `begin` and `end` (inclusive, nanoseconds from the origin)
     /// to `out`, and warnings to `errors`.
     public func dump(to out: OutputBuffer, errors: OutputBuffer, begin: Int64? = nil, end: Int64? = nil) throws {
+        try out.flush()
+        try dump(sink: { bytes in
+            out.write(bytes)
+            try out.flush()
+        }, errors: errors, begin: begin, end: end)
+    }
+
+    /// Like `dump(to:errors:begin:end:)`, handing the text in large chunks to `sink` (for writing
+    /// straight to a file descriptor without another copy).
+    public func dump(sink: (UnsafeRawBufferPointer) throws -> Void, errors: OutputBuffer, begin: Int64? = nil,
+                     end: Int64? = nil) throws {
+        let out = sink
         clock.warn = { [errors] text in
             errors.write(text)
             try? errors.flush()
@@ -135,11 +147,10 @@ public final class BabeltraceDumper {
         }
     }
 
-    private func flushLines(to out: OutputBuffer) throws {
+    private func flushLines(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard line.count > 0 else { return }
-        out.write(line.bytes)
-        line.removeAll()
-        try out.flush()
+        defer { line.removeAll() }
+        try sink(line.bytes)
     }
 
     /// The time and delta columns, then the event's formatted text.

@@ -30,7 +30,7 @@ public final class CTFEventStream: EventStream {
     /// The current event's class when its header is decoded but not its contexts and payload
     /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
     @exclusivity(unchecked)
-    private(set) var pendingBody: CompiledEventClass?
+    private(set) unowned(unsafe) var pendingBody: CompiledEventClass?
     @exclusivity(unchecked)
     private var eventStart = 0
     @exclusivity(unchecked)
@@ -183,15 +183,15 @@ public final class CTFEventStream: EventStream {
         pendingBody = event
         lastTimestamp = timestamp
         return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
-                           classIndex: Int32(event.definition.index), stream: Int32(streamIndex), kind: .event,
+                           classIndex: Int32(event.index), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
     }
 
     @inline(__always)
     private func skipBody(_ event: CompiledEventClass, _ d: inout FieldDecoder) throws {
-        if let context = streamClass.commonContext { try d.skip(context.skip) }
-        if let context = event.specificContext { try d.skip(context.skip) }
-        if let payload = event.payload { try d.skip(payload.skip) }
+        if let plan = streamClass.commonContextSkip { try d.skip(plan) }
+        if let plan = event.specificContextSkip { try d.skip(plan) }
+        if let plan = event.payloadSkip { try d.skip(plan) }
         if d.position == eventStart {
             throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
         }

@@ -224,7 +224,7 @@ public final class CTFTrace: Trace {
     @inline(__always)
     static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws -> CompiledEventClass {
         decoder.hasEventID = false
-        if let header = streamClass.eventHeader { try decoder.skip(header.skip) }
+        if let header = streamClass.eventHeaderSkip { try decoder.skip(header) }
         if decoder.hasEventID {
             guard let event = streamClass.event(id: decoder.eventID) else {
                 throw DecodeFailure(bitPosition: decoder.position,
