@@ -13,6 +13,9 @@ struct EventDumper {
         if format == .babeltrace {
             return try BabeltraceDump.run(set: set, to: out, begin: begin, end: end)
         }
+        if format == .stats {
+            return try StatsDump.run(set: set, to: out)
+        }
         let merger = try set.makeMerger()
         if let begin { try merger.seek(toTimestamp: begin) }
         switch format {
@@ -30,7 +33,7 @@ struct EventDumper {
                 try out.flushIfNeeded()
                 try merger.advance()
             }
-        case .babeltrace, .traceCmd, .traceCmdRaw:
+        case .babeltrace, .stats, .traceCmd, .traceCmdRaw:
             throw ValidationFailure("--format \(format.rawValue) is not available yet")
         }
     }
