@@ -194,8 +194,12 @@ final class BabeltraceStreamFormatter {
                                                         textLength: Int32(chunk.text.count - start),
                                                         classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
                                                         lossFloor: cursor.earliestFutureLossBeginning))
-                case .lostEvents(let count, let since):
+                case .lostEvents(var count, let since):
                     let packets = record.position.offset == CTFEventStream.lostPacketsOffset
+                    if packets {
+                        // babeltrace2 counts the packets missing between two sequence numbers.
+                        count = cursor.lostPacketCount(packetIndex: record.position.unit)
+                    }
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
                                                         classIndex: -1, kind: packets ? 2 : 1,
                                                         lostCount: count ?? .max, since: since,

@@ -167,6 +167,13 @@ public final class CTFEventStream: EventStream {
     }
 
     /// Decodes the next event's header; its body is decoded when the cursor moves on.
+    /// Packets missing before packet `index` according to `packet_seq_num`.
+    func lostPacketCount(packetIndex index: Int) -> UInt64? {
+        guard index > 0, stream.packets.indices.contains(index) else { return nil }
+        let gap = stream.packets[index].sequenceNumber &- stream.packets[index - 1].sequenceNumber
+        return gap > 1 ? gap - 1 : nil
+    }
+
     @inline(__always)
     private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
         let start = d.position

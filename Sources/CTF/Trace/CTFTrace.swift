@@ -239,6 +239,11 @@ public final class CTFTrace: Trace {
         return event
     }
 
+    // Pre-specialized for TraceKit's formatters, which call through the `Trace` protocol.
+    @_specialize(exported: false, where V == JSONWriter)
+    @_specialize(exported: false, where V == TextFieldWriter)
+    @_specialize(exported: false, where V == FieldTreeBuilder)
+    @_specialize(exported: false, where V == DecodeStatistics)
     public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
         guard let (start, stream, packet) = try decoderAtEvent(record, slots: scratchSlots) else { return }
         var decoder = start

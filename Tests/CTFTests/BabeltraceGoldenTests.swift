@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+import XCTest
+@testable import CTF
+import TraceKit
+
+/// `dump --format babeltrace` against what babeltrace2 2.0.4 printed for the same traces
+/// (golden files written by Tests/Fixtures/ctf/make-fixtures.sh).
+final class BabeltraceGoldenTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        // The golden files were made with TZ=UTC.
+        setenv("TZ", "UTC", 1)
+        tzset()
+    }
+
+    /// Dumps the traces found under `path` like `ringside dump --format babeltrace PATH`.
+    static func dump(_ path: String, parallel: Bool = true, begin: Int64? = nil, end: Int64? = nil) throws
+        -> (out: [UInt8], err: String) {
+        let traces = try CTFTraceDiscovery.open(path: path, isDirectory: true)
+        let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
+        let dumper = try BabeltraceDumper(set: set)
+        dumper.parallel = parallel
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        let errors = OutputBuffer { err += $0 }
+        defer { try? errors.flush() }
+        do {
+            try dumper.dump(sink: { out += $0 }, errors: errors, begin: begin, end: end)
+        } catch {
+            try? errors.flush()
+            throw error
+        }
+        try errors.flush()
+        return (out, String(decoding: err, as: UTF8.self))
+    }
+
+    private func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let trace = FixturePaths.path("traces/" + name)
+        // The output holds bytes that are not UTF-8 (strings are printed as written): compare bytes.
+        let expectedOut = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixturePaths.path("golden/\(name).babeltrace.txt"))))
+        let expectedErr = try String(contentsOfFile: FixturePaths.path("golden/\(name).babeltrace.err"), encoding: .utf8)
+            .replacingOccurrences(of: "@FIXTURES@", with: BabeltraceWarnings.absolutePath(FixturePaths.path("traces")))
+        for parallel in [true, false] {
+            let (out, err) = try Self.dump(trace, parallel: parallel)
+            XCTAssertEqual(out.count, expectedOut.count, "\(name): output size (parallel: \(parallel))", file: file, line: line)
+            if out != expectedOut {
+                let a = out.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                let b = expectedOut.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                let first = Array(zip(a, b)).firstIndex { $0.0 != $0.1 } ?? min(a.count, b.count)
+                XCTFail("\(name): first difference at line \(first + 1):\n got: \(first < a.count ? String(a[first]) : "<end>")\nwant: \(first < b.count ? String(b[first]) : "<end>")",
+                        file: file, line: line)
+            }
+            XCTAssertEqual(err, expectedErr, "\(name): standard error (parallel: \(parallel))", file: file, line: line)
+        }
+    }
+
+    func testLTTngLibcTrace() throws { try check("ust-libc") }
+    func testBabeltraceWrittenLibcTrace() throws { try check("ust-libc-bt2") }
+    func testEveryFieldTypePerUIDBuffers() throws { try check("ust-all-uid") }
+    func testEveryFieldTypePerPIDBuffers() throws { try check("ust-all-pid") }
+    func testDiscardModeLostEvents() throws { try check("ust-discard") }
+    func testOverwriteModeLostPackets() throws { try check("ust-overwrite") }
+    func testConvertedByBabeltrace() throws { try check("ust-all-bt2") }
+}
