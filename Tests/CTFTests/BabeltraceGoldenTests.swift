@@ -62,4 +62,36 @@ final class BabeltraceGoldenTests: XCTestCase {
     func testDiscardModeLostEvents() throws { try check("ust-discard") }
     func testOverwriteModeLostPackets() throws { try check("ust-overwrite") }
     func testConvertedByBabeltrace() throws { try check("ust-all-bt2") }
+
+    // Hand-written traces (make-handwritten.py).
+    func testHandWrittenLittleEndianTrace() throws { try check("tsdl-le") }
+    func testHandWrittenBigEndianTraceWithPacketizedMetadata() throws { try check("tsdl-be") }
+    func testTraceWithoutClock() throws { try check("tsdl-noclock") }
+    func testTimesBeforeTheEpoch() throws { try check("tsdl-negative") }
+
+    /// Variant tags in other scopes (babeltrace2 cannot read this trace; expectations by hand).
+    func testVariantTagsInOtherScopes() throws {
+        let (out, err) = try Self.dump(FixturePaths.path("traces/tsdl-scopes"))
+        XCTAssertEqual(err, "")
+        let expected = """
+            scoped: { sel = ( "PI" : container = 0 ) }, { stag = ( "CA" : container = 0 ) }, \
+            { ectag = ( "EA" : container = 0 ), ctxvar = { 11 } }, { by_header = { 1 }, by_packet = { -2 }, \
+            by_stream_ctx = { 3 }, by_event_ctx = { 4 }, tag = ( "X" : container = 0 ), \
+            inner = { by_abs = { 5 }, by_rel = { "rel X" } } }
+            scoped: { sel = ( "PI" : container = 0 ) }, { stag = ( "CB" : container = 1 ) }, \
+            { ectag = ( "EB" : container = 1 ), ctxvar = { -11 } }, { by_header = { 1 }, by_packet = { -2 }, \
+            by_stream_ctx = { 3000 }, by_event_ctx = { "event tag EB" }, tag = ( "Y" : container = 1 ), \
+            inner = { by_abs = { -5 }, by_rel = { 6 } } }
+            scoped: { sel = ( "PS" : container = 1 ) }, { stag = ( "CA" : container = 0 ) }, \
+            { ectag = ( "EA" : container = 0 ), ctxvar = { 11 } }, { by_header = { "header tag H1" }, \
+            by_packet = { "packet tag PS" }, by_stream_ctx = { 3 }, by_event_ctx = { 4 }, \
+            tag = ( "X" : container = 0 ), inner = { by_abs = { 5 }, by_rel = { "rel X" } } }
+            scoped: { sel = ( "PS" : container = 1 ) }, { stag = ( "CB" : container = 1 ) }, \
+            { ectag = ( "EB" : container = 1 ), ctxvar = { -11 } }, { by_header = { "header tag H1" }, \
+            by_packet = { "packet tag PS" }, by_stream_ctx = { 3000 }, by_event_ctx = { "event tag EB" }, \
+            tag = ( "Y" : container = 1 ), inner = { by_abs = { -5 }, by_rel = { 6 } } }
+
+            """
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), expected)
+    }
 }
