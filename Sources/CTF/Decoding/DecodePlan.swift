@@ -304,11 +304,13 @@ private final class PlanCompiler {
 
     /// Consecutive fixed-size fields without side effects, skipped as one aligned block when the
     /// first field's alignment is the largest (so the offsets within the block are constant).
+    /// (`cpu_id` is captured for the packet index, so it is never part of a run.)
     private func fixedRun(_ members: [NamedField], from start: Int) -> (alignment: Int, bits: Int, next: Int)? {
-        guard let first = Self.fixedLayout(members[start].type) else { return nil }
+        guard members[start].name != "cpu_id", let first = Self.fixedLayout(members[start].type) else { return nil }
         var offset = first.bits
         var next = start + 1
-        while next < members.count, let layout = Self.fixedLayout(members[next].type), layout.alignment <= first.alignment {
+        while next < members.count, members[next].name != "cpu_id", let layout = Self.fixedLayout(members[next].type),
+              layout.alignment <= first.alignment {
             let (sum, overflow) = BitReader.align(offset, layout.alignment).addingReportingOverflow(layout.bits)
             if overflow || sum > Int(Int32.max) * 8 { break }
             offset = sum
