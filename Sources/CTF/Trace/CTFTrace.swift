@@ -142,9 +142,7 @@ public final class CTFTrace: Trace {
             }
             candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds))
         }
-        guard !candidates.isEmpty else {
-            throw TraceError(file: directory, "the trace has no data stream files (only metadata)")
-        }
+        // A trace without data (LTTng leaves empty files for buffers that saw no events) is valid.
         // Group files of the same stream instance, ordered by their first packet's time.
         var groups: [[Candidate]] = []
         for candidate in candidates {
@@ -224,10 +222,11 @@ public final class CTFTrace: Trace {
     @inline(__always)
     static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws -> CompiledEventClass {
         decoder.hasEventID = false
+        let start = decoder.position
         if let header = streamClass.eventHeaderSkip { try decoder.skip(header) }
         if decoder.hasEventID {
             guard let event = streamClass.event(id: decoder.eventID) else {
-                throw DecodeFailure(bitPosition: decoder.position,
+                throw DecodeFailure(bitPosition: start,
                                     message: "event class id \(decoder.eventID) is not declared in stream class \(streamClass.streamClass.id)")
             }
             return event
