@@ -69,6 +69,43 @@ final class BabeltraceGoldenTests: XCTestCase {
     func testTraceWithoutClock() throws { try check("tsdl-noclock") }
     func testTimesBeforeTheEpoch() throws { try check("tsdl-negative") }
 
+    /// `--begin`/`--end` against `babeltrace2 --begin/--end` (golden/ranges.tsv): events outside
+    /// dropped, discarded-events ranges cut at the bounds and their counts dropped.
+    func testTimeRanges() throws {
+        let table = String(decoding: try FixturePaths.contents("golden/ranges.tsv"), as: UTF8.self)
+        for line in table.split(separator: "\n") {
+            let columns = line.split(separator: "\t").map(String.init)
+            let (name, trace) = (columns[0], FixturePaths.path("traces/" + columns[1]))
+            let traces = try CTFTraceDiscovery.open(path: trace, isDirectory: true)
+            let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
+            let first = { try set.makeMerger().current?.timestamp }
+            let begin = columns[2] == "-" ? nil : try BabeltraceTimeBound.nanoseconds(columns[2], firstTime: first)
+            let end = columns[3] == "-" ? nil : try BabeltraceTimeBound.nanoseconds(columns[3], firstTime: first)
+            let expectedOut = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixturePaths.path("golden/\(name).babeltrace.txt"))))
+            let expectedErr = try String(contentsOfFile: FixturePaths.path("golden/\(name).babeltrace.err"), encoding: .utf8)
+                .replacingOccurrences(of: "@FIXTURES@", with: BabeltraceWarnings.absolutePath(FixturePaths.path("traces")))
+            for parallel in [true, false] {
+                let (out, err) = try Self.dump(trace, parallel: parallel, begin: begin, end: end)
+                XCTAssertTrue(out == expectedOut, "\(name): standard output (parallel: \(parallel))")
+                XCTAssertEqual(err, expectedErr, "\(name): standard error (parallel: \(parallel))")
+            }
+        }
+    }
+
+    func testTimeBoundForms() throws {
+        let first: () throws -> Int64? = { 1_600_000_002_634_217_488 }  // 2020-09-13 12:26:42.634217488 UTC
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("12", firstTime: first), 12_000_000_000)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("-8.3", firstTime: first), -8_300_000_000)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("1.000000001", firstTime: first), 1_000_000_001)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("2020-09-13 12:26:43", firstTime: first), 1_600_000_003_000_000_000)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("2020-09-13 12:26", firstTime: first), 1_599_999_960_000_000_000)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("2020-09-13", firstTime: first), 1_599_955_200_000_000_000)
+        XCTAssertEqual(try BabeltraceTimeBound.nanoseconds("12:26:43.5", firstTime: first), 1_600_000_003_500_000_000)
+        XCTAssertThrowsError(try BabeltraceTimeBound.nanoseconds("12:26:43.5", firstTime: { nil }))
+        XCTAssertThrowsError(try BabeltraceTimeBound.nanoseconds("yesterday", firstTime: first))
+        XCTAssertThrowsError(try BabeltraceTimeBound.nanoseconds("1.0000000001", firstTime: first))
+    }
+
     /// Variant tags in other scopes (babeltrace2 cannot read this trace; expectations by hand).
     func testVariantTagsInOtherScopes() throws {
         let (out, err) = try Self.dump(FixturePaths.path("traces/tsdl-scopes"))

@@ -75,6 +75,8 @@ public final class BabeltraceDumper {
     public func dump(sink: (UnsafeRawBufferPointer) throws -> Void, errors: OutputBuffer, begin: Int64? = nil,
                      end: Int64? = nil) throws {
         let out = sink
+        warnings.lowerBound = begin ?? .min
+        warnings.upperBound = end ?? .max
         clock.warn = { [errors] text in
             errors.write(text)
             try? errors.flush()

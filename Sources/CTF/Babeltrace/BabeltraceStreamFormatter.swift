@@ -182,12 +182,24 @@ final class BabeltraceStreamFormatter {
         chunk.reset()
         do {
             while chunk.text.count < chunkBytes && chunk.entries.count < 1 << 15 {
-                guard let record = cursor.current, record.timestamp <= end else {
+                guard let record = cursor.current else {
                     chunk.isLast = true
                     return
                 }
                 switch record.kind {
                 case .event:
+                    guard record.timestamp <= end else {
+                        // babeltrace2 reports a packet's discarded events before its events, so
+                        // the current packet's report is due if its range begins in time.
+                        if let lost = cursor.lostEventsRecord(packetIndex: record.position.unit),
+                           case .lostEvents(let count, let since) = lost.kind, since <= end {
+                            chunk.entries.append(FormattedEntry(timestamp: lost.timestamp, textStart: 0, textLength: 0,
+                                                                classIndex: -1, kind: 1, lostCount: count ?? .max,
+                                                                since: since, lossFloor: since))
+                        }
+                        chunk.isLast = true
+                        return
+                    }
                     let start = chunk.text.count
                     try format(record, into: &chunk.text)
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
@@ -195,6 +207,12 @@ final class BabeltraceStreamFormatter {
                                                         classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
                                                         lossFloor: cursor.earliestFutureLossBeginning))
                 case .lostEvents(var count, let since):
+                    // babeltrace2 places these reports at the beginning of their time range (the
+                    // range itself is cut to --begin/--end when the warning is written).
+                    guard since <= end else {
+                        chunk.isLast = true
+                        return
+                    }
                     let packets = record.position.offset == CTFEventStream.lostPacketsOffset
                     if packets {
                         // babeltrace2 counts the packets missing between two sequence numbers.

@@ -29,6 +29,9 @@ Traces (under traces/):
 
 Golden files (under golden/): NAME.babeltrace.txt and NAME.babeltrace.err, from
 `TZ=UTC babeltrace2 traces/NAME` (paths in the standard error replaced by @FIXTURES@).
+
+Also writes the golden files of golden/ranges.tsv (NAME, trace, --begin, --end; `-` for none):
+babeltrace2's output for these traces trimmed with --begin/--end (any fixture trace, once it exists).
 """
 import os
 import re
@@ -126,7 +129,6 @@ typealias integer { size = 32; align = 8; signed = false; } := uint32_t;
 typealias integer { size = 64; align = 8; signed = false; } := uint64_t;
 typealias integer { size = 8; align = 8; signed = true; } := int8_t;
 typealias integer { size = 16; align = 8; signed = true; } := int16_t;
-typealias integer { size = 16; align = 8; signed = false; } := uint16_t;
 typedef integer { size = 32; align = 8; signed = true; } int32_t;
 typealias integer { size = 64; align = 8; signed = false; } := unsigned long;
 typealias integer { size = 5; align = 1; signed = false; } := uint5_t;
@@ -951,6 +953,28 @@ def make_scopes(out):
         f.write(data)
 
 
+def run_babeltrace(path, args, traces):
+    env = dict(os.environ, TZ="UTC")
+    result = subprocess.run(["babeltrace2", path] + args, capture_output=True, env=env)
+    # babeltrace2's own log lines (date, time, process and thread ids) are not kept.
+    err = b"".join(line for line in result.stderr.splitlines(keepends=True)
+                   if not re.match(rb"\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ", line))
+    return result, err.replace(traces.encode(), b"@FIXTURES@")
+
+
+def make_ranges(traces, golden):
+    with open(os.path.join(golden, "ranges.tsv")) as f:
+        for line in f:
+            name, trace, begin, end = line.rstrip("\n").split("\t")
+            args = ([] if begin == "-" else ["--begin=" + begin]) + ([] if end == "-" else ["--end=" + end])
+            result, err = run_babeltrace(os.path.join(traces, trace), args, traces)
+            with open(os.path.join(golden, name + ".babeltrace.txt"), "wb") as f:
+                f.write(result.stdout)
+            with open(os.path.join(golden, name + ".babeltrace.err"), "wb") as f:
+                f.write(err)
+            print(f"{name}: exit {result.returncode}, {len(result.stdout)} bytes out, {len(err)} bytes err")
+
+
 def main():
     traces = os.path.join(HERE, "traces")
     golden = os.path.join(HERE, "golden")
@@ -964,17 +988,13 @@ def main():
         makers[name](out)
         if name == "tsdl-scopes":
             continue
-        env = dict(os.environ, TZ="UTC")
-        result = subprocess.run(["babeltrace2", out], capture_output=True, env=env)
+        result, err = run_babeltrace(out, [], traces)
         with open(os.path.join(golden, name + ".babeltrace.txt"), "wb") as f:
             f.write(result.stdout)
-        # babeltrace2's own log lines (date, time, process and thread ids) are not kept.
-        err = b"".join(line for line in result.stderr.splitlines(keepends=True)
-                       if not re.match(rb"\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ", line))
-        err = err.replace(traces.encode(), b"@FIXTURES@")
         with open(os.path.join(golden, name + ".babeltrace.err"), "wb") as f:
             f.write(err)
         print(f"{name}: exit {result.returncode}, {len(result.stdout)} bytes out, {len(err)} bytes err")
+    make_ranges(traces, golden)
 
 
 if __name__ == "__main__":
