@@ -56,6 +56,9 @@ public final class CTFEventStream: EventStream {
         slots.deallocate()
     }
 
+    /// Packets at least this big give their pages back once read.
+    static let releaseThreshold = 1 << 16
+
     /// The packets of this stream.
     var packets: [PacketEntry] { stream.packets }
 
@@ -78,6 +81,11 @@ public final class CTFEventStream: EventStream {
                     inPacket = false
                     // The stream clock ends the packet at its end time (babeltrace2 does the same).
                     let packet = stream.packets[packetIndex]
+                    // Streaming through a big file keeps only the packets being read in memory
+                    // (the pages are read again from the file if needed).
+                    if packet.size >= Self.releaseThreshold {
+                        stream.files[packet.file].release(packet.offset..<(packet.offset + packet.available))
+                    }
                     if packet.endClock != PacketEntry.none { d.clock = packet.endClock }
                     decoder = d
                     if let lost = pendingLostEvents {

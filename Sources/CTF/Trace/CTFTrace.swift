@@ -140,6 +140,8 @@ public final class CTFTrace: Trace {
             if index.entries.isEmpty, let error = index.error {
                 throw error
             }
+            // The index read a page or so per packet; let it go until the packets are read.
+            medium.release(0..<medium.bytes.count)
             candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds))
         }
         // A trace without data (LTTng leaves empty files for buffers that saw no events) is valid.
