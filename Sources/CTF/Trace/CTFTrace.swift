@@ -136,12 +136,13 @@ public final class CTFTrace: Trace {
             // Empty stream files carry nothing (babeltrace2 skips them too).
             if medium.bytes.isEmpty { continue }
             let index = PacketIndex.build(bytes: medium.bytes, path: filePath, fileIndex: 0, trace: compiled,
-                                          slots: slots, slotCount: slotCount)
+                                          slots: slots, slotCount: slotCount) { range in
+                // Reading a header maps its neighbourhood too; let it go until the packet is read.
+                if range.count >= CTFEventStream.releaseThreshold { medium.release(range) }
+            }
             if index.entries.isEmpty, let error = index.error {
                 throw error
             }
-            // The index read a page or so per packet; let it go until the packets are read.
-            medium.release(0..<medium.bytes.count)
             candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds))
         }
         // A trace without data (LTTng leaves empty files for buffers that saw no events) is valid.
