@@ -200,7 +200,7 @@ public final class EventCatalog {
             var has0x = false
             repeat {
                 let segment = segments.baseAddress! + position
-                var argument: CompiledExpression?
+                var argument: Expr?
                 if segment.pointee.kind == .literal {
                     let text = segment.pointee.text
                     has0x = text.count > 1 && text[text.count - 2] == UInt8(ascii: "0") && text[text.count - 1] == UInt8(ascii: "x")

@@ -21,17 +21,17 @@ public final class PrintFormat {
         let spec: CFormatSpec
         /// Literal text or the pointer extension, in the format's byte pool.
         let text: UnsafeRawBufferPointer
-        unowned(unsafe) let argument: CompiledExpression?
-        unowned(unsafe) let lengthArgument: CompiledExpression?
+        let argument: Expr?
+        let lengthArgument: Expr?
     }
 
     /// Segments and the storage they point into.
     final class Compiled {
         let segments: UnsafeMutableBufferPointer<Segment>
-        let nodes: [CompiledExpression]
+        let nodes: ExprStorage
         private let pool: UnsafeMutableRawPointer
 
-        init(segments: [Segment], nodes: [CompiledExpression], pool: UnsafeMutableRawPointer) {
+        init(segments: [Segment], nodes: ExprStorage, pool: UnsafeMutableRawPointer) {
             self.segments = .allocate(capacity: max(1, segments.count))
             _ = self.segments.initialize(from: segments)
             self.segmentCount = segments.count
@@ -159,7 +159,7 @@ public final class PrintFormat {
 
     static func split(format: [UInt8], arguments: [PrintArgument]) -> (Compiled, Bool) {
         let (pieces, failed) = splitPieces(format: format, arguments: arguments)
-        var nodes: [CompiledExpression] = []
+        let nodes = ExprStorage()
         var poolBytes: [UInt8] = []
         var ranges: [Range<Int>] = []
         for p in pieces {
@@ -179,16 +179,16 @@ public final class PrintFormat {
             case .literal:
                 segments.append(Segment(kind: .literal, spec: CFormatSpec(), text: text, argument: nil, lengthArgument: nil))
             case .number(let spec, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
                 segments.append(Segment(kind: .number, spec: spec, text: text, argument: e, lengthArgument: le))
             case .string(let spec, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
                 segments.append(Segment(kind: .string, spec: spec, text: text, argument: e, lengthArgument: le))
             case .pointer(_, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
                 segments.append(Segment(kind: .pointer, spec: CFormatSpec(), text: text, argument: e, lengthArgument: le))
             }
         }
