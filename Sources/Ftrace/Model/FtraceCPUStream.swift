@@ -7,148 +7,61 @@ import TraceKit
 /// `clock` the running page timestamp before it. Lost-event records sit at offset 0 (trace-cmd
 /// prints them) or 1 (the page starts with a time item, where trace-cmd does not print them).
 public final class FtraceCPUStream: EventStream {
+    /// What the cursor needs that never changes.
+    private struct Context {
+        let stream: Int
+        /// Owned by the trace, which outlives its streams' use.
+        unowned(unsafe) let source: CPUPageSource
+        unowned(unsafe) let catalog: EventCatalog
+        let layout: RingBufferLayout
+        let order: ByteOrder
+        let conversion: TraceDatClockConversion
+        let cpu: Int32
+        let path: String
+    }
+
+    /// Everything that moves, kept in one value so a step is one access to the object.
+    private struct State {
+        var current: EventRecord?
+        var currentData = UnsafeRawBufferPointer(start: nil, count: 0)
+        var pageIndex = 0
+        var reader: SubBufferReader?
+        var pageMissed: MissedEvents = .none
+        var pageStart = true
+        /// A record read ahead while a lost-events record is current.
+        var pending: SubBufferRecord?
+        var lastTimestamp: Int64?
+        var releasedUpTo = 0
+        var finished = false
+    }
+
     unowned let trace: TraceDatTrace
-    let stream: Int
-    let source: CPUPageSource
-    let layout: RingBufferLayout
-    let order: ByteOrder
-    let conversion: TraceDatClockConversion
-    let cpu: Int32
-    /// Owned by the trace, which outlives its streams' use.
-    unowned(unsafe) let catalog: EventCatalog
+    private let context: Context
+    private var state = State()
 
-    public private(set) var current: EventRecord?
+    public var current: EventRecord? { state.current }
     /// The payload of `current` (empty for lost-event records).
-    public private(set) var currentData = UnsafeRawBufferPointer(start: nil, count: 0)
-
-    private var pageIndex = 0
-    private var reader: SubBufferReader?
-    private var pageMissed: MissedEvents = .none
-    private var pageStart = true
-    /// A record read ahead while a lost-events record is current.
-    private var pending: SubBufferRecord?
-    private var lastTimestamp: Int64?
-    private var releasedUpTo = 0
-    private var finished = false
+    public var currentData: UnsafeRawBufferPointer { state.currentData }
 
     init(trace: TraceDatTrace, stream: Int) throws {
         self.trace = trace
-        self.stream = stream
-        self.source = trace.sources[stream]
-        self.layout = trace.file.layout
-        self.order = trace.file.byteOrder
-        self.conversion = trace.file.clockConversion
-        self.cpu = trace.streams[stream].cpu
-        self.catalog = trace.file.catalog
-        try move(toPage: 0)
+        context = Context(stream: stream, source: trace.sources[stream], catalog: trace.file.catalog,
+                          layout: trace.file.layout, order: trace.file.byteOrder,
+                          conversion: trace.file.clockConversion, cpu: trace.streams[stream].cpu, path: trace.file.path)
+        try FtraceCPUStream.move(toPage: 0, &state, context)
         try advance()
     }
 
-    private func timestamp(_ raw: UInt64) -> Int64 {
-        Int64(bitPattern: conversion.apply(raw))
-    }
-
-    private func pageError(_ error: SubBufferError) -> TraceError {
-        if let damage = source.damage, pageIndex == source.pageCount - 1 {
-            return damage
-        }
-        return TraceError(file: trace.file.path, offset: source.fileOffset(ofPage: pageIndex) + error.offset,
-                          "\(source.describePage(pageIndex)): \(error.message)")
-    }
-
-    /// Loads page `index` (or ends the stream past the last page).
-    private func move(toPage index: Int) throws {
-        pageIndex = index
-        reader = nil
-        pending = nil
-        pageStart = true
-        guard index < source.pageCount else {
-            finished = true
-            return
-        }
-        finished = false
-        let bytes = try source.page(index)
-        do {
-            let page = try SubBuffer(bytes, layout: layout, byteOrder: order)
-            pageMissed = page.missedEvents
-            reader = page.makeReader()
-        } catch let e as SubBufferError {
-            throw pageError(e)
-        }
-        if index - releasedUpTo >= 256 {
-            source.releasePages(before: index)
-            releasedUpTo = index
-        }
-    }
-
     public func advance() throws {
-        current = nil
-        currentData = UnsafeRawBufferPointer(start: nil, count: 0)
-        if let p = pending {
-            pending = nil
-            emit(p)
-            return
-        }
-        while !finished {
-            guard var r = reader else {
-                try move(toPage: pageIndex + 1)
-                continue
-            }
-            let record: SubBufferRecord?
-            do {
-                record = try r.next()
-            } catch let e as SubBufferError {
-                reader = nil
-                finished = true
-                throw pageError(e)
-            }
-            reader = r
-            guard let record else {
-                if pageIndex + 1 >= source.pageCount {
-                    finished = true
-                    reader = nil
-                    if let damage = source.damage { throw damage }
-                    return
-                }
-                try move(toPage: pageIndex + 1)
-                continue
-            }
-            if pageStart {
-                pageStart = false
-                if pageMissed != .none {
-                    let count: UInt64?
-                    if case .count(let n) = pageMissed { count = n } else { count = nil }
-                    let ts = timestamp(record.timestamp)
-                    let since = lastTimestamp ?? timestamp(r.page.timestamp)
-                    current = EventRecord(timestamp: ts, cpu: cpu, classIndex: -1, stream: Int32(stream),
-                                          kind: .lostEvents(count: count, since: since),
-                                          position: StreamPosition(unit: pageIndex, offset: record.isAtDataStart ? 0 : 1,
-                                                                   clock: r.page.timestamp))
-                    pending = record
-                    return
-                }
-            }
-            emit(record)
-            return
-        }
-    }
-
-    @inline(__always)
-    private func emit(_ record: SubBufferRecord) {
-        let ts = timestamp(record.timestamp)
-        lastTimestamp = ts
-        currentData = record.data
-        let classIndex = catalog.classIndex(ofRecord: record.data)
-        current = EventRecord(timestamp: ts, cpu: cpu, classIndex: Int32(classIndex), stream: Int32(stream),
-                              position: StreamPosition(unit: pageIndex, offset: record.offset, clock: record.timestampBefore))
+        try FtraceCPUStream.advance(&state, context)
     }
 
     public func seek(to position: StreamPosition) throws {
-        try move(toPage: position.unit)
-        guard !finished, let r = reader else { current = nil; return }
-        if position.offset >= layout.dataOffset {
-            pageStart = false
-            reader = r.page.makeReader(resumingAt: position.offset, timestamp: position.clock)
+        try FtraceCPUStream.move(toPage: position.unit, &state, context)
+        guard !state.finished, let r = state.reader else { state.current = nil; return }
+        if position.offset >= context.layout.dataOffset {
+            state.pageStart = false
+            state.reader = r.page.makeReader(resumingAt: position.offset, timestamp: position.clock)
         }
         try advance()
     }
@@ -157,14 +70,116 @@ public final class FtraceCPUStream: EventStream {
         // Pages start no later than their first record: find the last page starting before the
         // target, then read forward.
         var low = 0
-        var high = source.pageCount
+        var high = context.source.pageCount
         while low < high {
             let mid = (low + high) / 2
-            let start = (try? source.page(mid)).flatMap { try? SubBuffer($0, layout: layout, byteOrder: order) }
-            if let start, timestamp(start.timestamp) < target { low = mid + 1 } else { high = mid }
+            let start = (try? context.source.page(mid)).flatMap { try? SubBuffer($0, layout: context.layout, byteOrder: context.order) }
+            if let start, FtraceCPUStream.timestamp(start.timestamp, context) < target { low = mid + 1 } else { high = mid }
         }
-        try move(toPage: max(0, low - 1))
+        try FtraceCPUStream.move(toPage: max(0, low - 1), &state, context)
         try advance()
-        while let c = current, c.timestamp < target { try advance() }
+        while let c = state.current, c.timestamp < target { try advance() }
+    }
+
+    // MARK: - Steps
+
+    @inline(__always)
+    private static func timestamp(_ raw: UInt64, _ c: Context) -> Int64 {
+        Int64(bitPattern: c.conversion.apply(raw))
+    }
+
+    private static func pageError(_ error: SubBufferError, _ s: State, _ c: Context) -> TraceError {
+        if let damage = c.source.damage, s.pageIndex == c.source.pageCount - 1 {
+            return damage
+        }
+        return TraceError(file: c.path, offset: c.source.fileOffset(ofPage: s.pageIndex) + error.offset,
+                          "\(c.source.describePage(s.pageIndex)): \(error.message)")
+    }
+
+    /// Loads page `index` (or ends the stream past the last page).
+    private static func move(toPage index: Int, _ s: inout State, _ c: Context) throws {
+        s.pageIndex = index
+        s.reader = nil
+        s.pending = nil
+        s.pageStart = true
+        guard index < c.source.pageCount else {
+            s.finished = true
+            return
+        }
+        s.finished = false
+        let bytes = try c.source.page(index)
+        do {
+            let page = try SubBuffer(bytes, layout: c.layout, byteOrder: c.order)
+            s.pageMissed = page.missedEvents
+            s.reader = page.makeReader()
+        } catch let e as SubBufferError {
+            throw pageError(e, s, c)
+        }
+        if index - s.releasedUpTo >= 256 {
+            c.source.releasePages(before: index)
+            s.releasedUpTo = index
+        }
+    }
+
+    private static func advance(_ s: inout State, _ c: Context) throws {
+        s.current = nil
+        s.currentData = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let p = s.pending {
+            s.pending = nil
+            emit(p, &s, c)
+            return
+        }
+        while !s.finished {
+            guard var r = s.reader else {
+                try move(toPage: s.pageIndex + 1, &s, c)
+                continue
+            }
+            let record: SubBufferRecord?
+            do {
+                record = try r.next()
+            } catch let e as SubBufferError {
+                s.reader = nil
+                s.finished = true
+                throw pageError(e, s, c)
+            }
+            s.reader = r
+            guard let record else {
+                if s.pageIndex + 1 >= c.source.pageCount {
+                    s.finished = true
+                    s.reader = nil
+                    if let damage = c.source.damage { throw damage }
+                    return
+                }
+                try move(toPage: s.pageIndex + 1, &s, c)
+                continue
+            }
+            if s.pageStart {
+                s.pageStart = false
+                if s.pageMissed != .none {
+                    let count: UInt64?
+                    if case .count(let n) = s.pageMissed { count = n } else { count = nil }
+                    let ts = timestamp(record.timestamp, c)
+                    let since = s.lastTimestamp ?? timestamp(r.page.timestamp, c)
+                    s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: -1, stream: Int32(c.stream),
+                                            kind: .lostEvents(count: count, since: since),
+                                            position: StreamPosition(unit: s.pageIndex, offset: record.isAtDataStart ? 0 : 1,
+                                                                     clock: r.page.timestamp))
+                    s.pending = record
+                    return
+                }
+            }
+            emit(record, &s, c)
+            return
+        }
+    }
+
+    @inline(__always)
+    private static func emit(_ record: SubBufferRecord, _ s: inout State, _ c: Context) {
+        let ts = timestamp(record.timestamp, c)
+        s.lastTimestamp = ts
+        s.currentData = record.data
+        s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: Int32(c.catalog.classIndex(ofRecord: record.data)),
+                                stream: Int32(c.stream),
+                                position: StreamPosition(unit: s.pageIndex, offset: record.offset, clock: record.timestampBefore))
     }
 }

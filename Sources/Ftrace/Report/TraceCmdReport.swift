@@ -63,33 +63,43 @@ public struct TraceCmdReport {
         }
         let nanoseconds = traces.map { TraceCmdLine.clockCountsNanoseconds($0.file.traceClock) }
 
-        // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order).
-        var heap = MergeHeap(count: sources.count)
-        for i in sources.indices where sources[i].stream.current != nil {
-            heap.insert(i) { a, b in Self.precedes(sources, a, b) }
+        // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order). The heap
+        // compares cached keys so that ordering touches no stream object.
+        let count = sources.count
+        var keys = [UInt64](repeating: .max, count: count)
+        let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
+        let cpus = sources.map(\.cpu)
+        let traceOf = sources.map(\.trace)
+        let prefixes = sources.map(\.label)
+        var heap = MergeHeap(count: count)
+        for i in 0..<count {
+            if let r = streamRefs[i].takeUnretainedValue().current {
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
         }
-        var skipPrefix = Array(repeating: false, count: sources.count)
+        var skipPrefix = Array(repeating: false, count: count)
         let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
         defer { for w in writers { w.deallocate() } }
         // Lines are built in a plain buffer and handed to `out` in batches.
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
-            let source = sources[top]
-            if let record = source.stream.current {
+            let stream = streamRefs[top].takeUnretainedValue()
+            if let record = stream.current {
                 switch record.kind {
-                case .lostEvents(let count, _):
+                case .lostEvents(let lost, _):
                     if record.position.offset == 0 {
-                        if prefixed { writePrefix(source.label, width: labelWidth, to: &line) }
-                        TraceCmdLine.writeDropped(cpu: source.cpu, count: count, to: &line)
+                        if prefixed { writePrefix(prefixes[top], width: labelWidth, to: &line) }
+                        TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
                         skipPrefix[top] = true
                     }
                 case .event:
-                    if prefixed && !skipPrefix[top] { writePrefix(source.label, width: labelWidth, to: &line) }
+                    if prefixed && !skipPrefix[top] { writePrefix(prefixes[top], width: labelWidth, to: &line) }
                     skipPrefix[top] = false
-                    writers[source.trace].writeEvent(source.stream.currentData, cpu: source.cpu,
-                                                     timestamp: UInt64(bitPattern: record.timestamp),
-                                                     nanoseconds: nanoseconds[source.trace], to: &line)
+                    let t = traceOf[top]
+                    writers[t].writeEvent(stream.currentData, cpu: cpus[top], timestamp: UInt64(bitPattern: record.timestamp),
+                                          nanoseconds: nanoseconds[t], to: &line)
                 }
             }
             if line.count >= 1 << 16 {
@@ -98,16 +108,17 @@ public struct TraceCmdReport {
                 try out.flushIfNeeded()
             }
             do {
-                try source.stream.advance()
+                try stream.advance()
             } catch let e as TraceError {
                 errors.append(e)
             } catch {
-                errors.append(TraceError(file: traces[source.trace].path, "\(error)"))
+                errors.append(TraceError(file: traces[traceOf[top]].path, "\(error)"))
             }
-            if source.stream.current == nil {
-                heap.removeTop { a, b in Self.precedes(sources, a, b) }
+            if let next = stream.current {
+                keys[top] = UInt64(bitPattern: next.timestamp)
+                heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             } else {
-                heap.siftDownTop { a, b in Self.precedes(sources, a, b) }
+                heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             }
         }
         line.copy(to: out)
@@ -121,12 +132,6 @@ public struct TraceCmdReport {
         out.write(label == nil ? "  " : ": ")
     }
 
-    @inline(__always)
-    private static func precedes(_ sources: [ReportSource], _ a: Int, _ b: Int) -> Bool {
-        let ta = UInt64(bitPattern: sources[a].stream.current?.timestamp ?? Int64.max)
-        let tb = UInt64(bitPattern: sources[b].stream.current?.timestamp ?? Int64.max)
-        return ta != tb ? ta < tb : a < b
-    }
 }
 
 /// One CPU stream of the report.
