@@ -70,7 +70,16 @@ public struct TraceCmdReport {
         let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
         let cpus = sources.map(\.cpu)
         let traceOf = sources.map(\.trace)
-        let prefixes = sources.map(\.label)
+        // Each source's line prefix, built once.
+        var prefixStorage = LineBuffer(capacity: 256)
+        defer { prefixStorage.deallocate() }
+        var prefixRanges: [Range<Int>] = []
+        for source in sources {
+            let start = prefixStorage.count
+            if prefixed { writePrefix(source.label, width: labelWidth, to: &prefixStorage) }
+            prefixRanges.append(start..<prefixStorage.count)
+        }
+        let prefixes = prefixRanges.map { UnsafeRawBufferPointer(rebasing: prefixStorage.bytes[$0]) }
         var heap = MergeHeap(count: count)
         for i in 0..<count {
             if let r = streamRefs[i].takeUnretainedValue().current {
@@ -90,12 +99,12 @@ public struct TraceCmdReport {
                 switch record.kind {
                 case .lostEvents(let lost, _):
                     if record.position.offset == 0 {
-                        if prefixed { writePrefix(prefixes[top], width: labelWidth, to: &line) }
+                        line.write(prefixes[top])
                         TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
                         skipPrefix[top] = true
                     }
                 case .event:
-                    if prefixed && !skipPrefix[top] { writePrefix(prefixes[top], width: labelWidth, to: &line) }
+                    if !skipPrefix[top] { line.write(prefixes[top]) }
                     skipPrefix[top] = false
                     let t = traceOf[top]
                     writers[t].writeEvent(stream.currentData, cpu: cpus[top], timestamp: UInt64(bitPattern: record.timestamp),
