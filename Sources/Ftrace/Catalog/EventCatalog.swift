@@ -110,6 +110,9 @@ public final class EventCatalog {
         return Int(denseIndex[id])
     }
 
+    /// The dense id-to-index table and its length, for readers that look up every record.
+    var classIndexTable: (UnsafeMutablePointer<Int32>, Int) { (denseIndex, denseIndexCount) }
+
     /// The event id stored in a record's data.
     @inline(__always)
     public func eventID(ofRecord data: UnsafeRawBufferPointer) -> Int {

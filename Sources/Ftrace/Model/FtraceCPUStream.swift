@@ -18,6 +18,11 @@ public final class FtraceCPUStream: EventStream {
         let conversion: TraceDatClockConversion
         let cpu: Int32
         let path: String
+        /// `common_type` location and the catalog's id-to-class table, read for every record.
+        let typeOffset: Int
+        let typeSize: Int
+        let classTable: UnsafeMutablePointer<Int32>
+        let classTableCount: Int
     }
 
     /// Everything that moves, kept in one value so a step is one access to the object.
@@ -45,9 +50,13 @@ public final class FtraceCPUStream: EventStream {
 
     init(trace: TraceDatTrace, stream: Int) throws {
         self.trace = trace
-        context = Context(stream: stream, source: trace.sources[stream], catalog: trace.file.catalog,
+        let catalog = trace.file.catalog
+        let table = catalog.classIndexTable
+        context = Context(stream: stream, source: trace.sources[stream], catalog: catalog,
                           layout: trace.file.layout, order: trace.file.byteOrder,
-                          conversion: trace.file.clockConversion, cpu: trace.streams[stream].cpu, path: trace.file.path)
+                          conversion: trace.file.clockConversion, cpu: trace.streams[stream].cpu, path: trace.file.path,
+                          typeOffset: catalog.layout.type.offset, typeSize: catalog.layout.type.size,
+                          classTable: table.0, classTableCount: table.1)
         try FtraceCPUStream.move(toPage: 0, &state, context)
         try advance()
     }
@@ -130,19 +139,18 @@ public final class FtraceCPUStream: EventStream {
             return
         }
         while !s.finished {
-            guard var r = s.reader else {
+            guard s.reader != nil else {
                 try move(toPage: s.pageIndex + 1, &s, c)
                 continue
             }
             let record: SubBufferRecord?
             do {
-                record = try r.next()
+                record = try s.reader!.next()
             } catch let e as SubBufferError {
                 s.reader = nil
                 s.finished = true
                 throw pageError(e, s, c)
             }
-            s.reader = r
             guard let record else {
                 if s.pageIndex + 1 >= c.source.pageCount {
                     s.finished = true
@@ -159,11 +167,12 @@ public final class FtraceCPUStream: EventStream {
                     let count: UInt64?
                     if case .count(let n) = s.pageMissed { count = n } else { count = nil }
                     let ts = timestamp(record.timestamp, c)
-                    let since = s.lastTimestamp ?? timestamp(r.page.timestamp, c)
+                    let pageTimestamp = s.reader?.page.timestamp ?? 0
+                    let since = s.lastTimestamp ?? timestamp(pageTimestamp, c)
                     s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: -1, stream: Int32(c.stream),
                                             kind: .lostEvents(count: count, since: since),
                                             position: StreamPosition(unit: s.pageIndex, offset: record.isAtDataStart ? 0 : 1,
-                                                                     clock: r.page.timestamp))
+                                                                     clock: pageTimestamp))
                     s.pending = record
                     return
                 }
@@ -178,7 +187,9 @@ public final class FtraceCPUStream: EventStream {
         let ts = timestamp(record.timestamp, c)
         s.lastTimestamp = ts
         s.currentData = record.data
-        s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: Int32(c.catalog.classIndex(ofRecord: record.data)),
+        let id = Int(ByteReader.unsigned(record.data, at: c.typeOffset, size: c.typeSize, order: c.order))
+        let classIndex: Int32 = id < c.classTableCount ? c.classTable[id] : Int32(c.catalog.classIndex(ofRecord: record.data))
+        s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: classIndex,
                                 stream: Int32(c.stream),
                                 position: StreamPosition(unit: s.pageIndex, offset: record.offset, clock: record.timestampBefore))
     }
