@@ -65,6 +65,36 @@ public final class PrintFormat {
         self.failed = failed
     }
 
+    /// True when rendering may look up kernel symbols (`%pS`-style conversions or symbol constants).
+    var usesKernelSymbols: Bool {
+        for s in segments {
+            if s.kind == .pointer, let c = s.text.first,
+               c == UInt8(ascii: "S") || c == UInt8(ascii: "s") || c == UInt8(ascii: "F") || c == UInt8(ascii: "f") {
+                return true
+            }
+            if let a = s.argument, PrintFormat.hasSymbolConstant(a) { return true }
+            if let a = s.lengthArgument, PrintFormat.hasSymbolConstant(a) { return true }
+        }
+        return false
+    }
+
+    private static func hasSymbolConstant(_ e: Expr) -> Bool {
+        if e.pointee.symbolIndex >= 0 { return true }
+        return [e.left, e.right, e.third].contains { $0.map(hasSymbolConstant) ?? false }
+    }
+
+    /// Looks up every symbol-name constant now, so rendering never writes to the expressions.
+    func resolveSymbolConstants(_ renderer: PrintRenderer) {
+        func visit(_ e: Expr) {
+            if e.pointee.symbolIndex >= 0 { _ = renderer.evaluate(e, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            for child in [e.left, e.right, e.third] { if let c = child { visit(c) } }
+        }
+        for s in segments {
+            if let a = s.argument { visit(a) }
+            if let a = s.lengthArgument { visit(a) }
+        }
+    }
+
     /// Compiles the print format of `event`. Throws `PrintFormatError` when libtraceevent would not
     /// parse it either.
     public convenience init(event: EventFormat, longSize: Int = 8) throws {

@@ -126,9 +126,18 @@ public struct TraceCmdLineWriter {
     private let typeOffset: Int, typeSize: Int, pidOffset: Int, pidSize: Int
     private let order: ByteOrder
     public let raw: Bool
+    /// Serializes plan creation (print-format compilation, symbol loading) between writers that
+    /// render on several threads.
+    private let planLock: UnsafeMutablePointer<pthread_mutex_t>?
 
     /// The writer keeps `catalog` alive only through its caller: call `deallocate()` when done.
     public init(catalog: EventCatalog, raw: Bool) {
+        self.init(catalog: catalog, raw: raw, planLock: nil)
+    }
+
+    /// Writers used on several threads at once share one `planLock`.
+    init(catalog: EventCatalog, raw: Bool, planLock lock: UnsafeMutablePointer<pthread_mutex_t>?) {
+        self.planLock = lock
         self.catalog = catalog
         self.taskNames = catalog.taskNames
         self.renderer = catalog.renderer(raw: false)
@@ -172,19 +181,36 @@ public struct TraceCmdLineWriter {
     private func plan(_ id: Int) -> UnsafeMutablePointer<Plan>? {
         guard id >= 0 && id < planCount else { return nil }
         let p = plans + id
-        if p.pointee.state == 0 {
-            if let event = catalog.event(id: id) {
-                p.pointee.state = 1
-                p.pointee.event = event
-                let format = event.printFormat(longSize: catalog.longSize)
-                p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
-                if let format { p.pointee.segments = format.segments }
-                p.pointee.name = event.nameBytes.withUnsafeBytes { $0 }
-            } else {
-                p.pointee.state = 2
-            }
-        }
+        if p.pointee.state == 0 { makePlan(p, id) }
         return p.pointee.state == 1 ? p : nil
+    }
+
+    private func makePlan(_ p: UnsafeMutablePointer<Plan>, _ id: Int) {
+        if let lock = planLock { pthread_mutex_lock(lock) }
+        defer { if let lock = planLock { pthread_mutex_unlock(lock) } }
+        guard let event = catalog.event(id: id) else {
+            p.pointee.state = 2
+            return
+        }
+        p.pointee.event = event
+        let format = event.printFormat(longSize: catalog.longSize)
+        p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
+        if let format {
+            p.pointee.segments = format.segments
+            // Settle everything rendering would otherwise load on first use.
+            if format.usesKernelSymbols { _ = catalog.symbols.kernelSymbols }
+            format.resolveSymbolConstants(renderer)
+        }
+        p.pointee.name = event.nameBytes.withUnsafeBytes { $0 }
+        p.pointee.state = 1
+    }
+
+    /// True when `data`'s text depends on nothing but the record (so a worker thread may render it).
+    @inline(__always)
+    func canRenderAlone(_ data: UnsafeRawBufferPointer) -> Bool {
+        let id = Int(ByteReader.unsigned(data, at: typeOffset, size: typeSize, order: order))
+        guard let p = plan(id) else { return false }
+        return p.pointee.simple && !raw
     }
 
     /// Writes one event line, newline included (see `TraceCmdLine.writeEvent`).
