@@ -1,7 +1,25 @@
 import TraceKit
 
-/// A cursor over one CPU's records in a trace.dat buffer. A page that reports missed events
-/// yields a `.lostEvents` record just before its first event.
+/// The pages of one CPU buffer, wherever they are kept (a trace.dat file, pages read live).
+public protocol RingBufferPageSource: AnyObject {
+    /// Index one past the last page.
+    var pageCount: Int { get }
+    /// The bytes of page `index` (throws for a page that is gone or unreadable).
+    func page(_ index: Int) throws -> UnsafeRawBufferPointer
+    /// Set when the pages stop before their declared end (a truncated file).
+    var damage: TraceError? { get }
+    /// Byte offset of page `index` in its file, for messages.
+    func fileOffset(ofPage index: Int) -> Int
+    /// Names page `index` for messages.
+    func describePage(_ index: Int) -> String
+    /// Pages before `index` will not be read again soon.
+    func releasePages(before index: Int)
+}
+
+extension CPUPageSource: RingBufferPageSource {}
+
+/// A cursor over one CPU's records (ring-buffer pages of a trace.dat buffer or read live). A page
+/// that reports missed events yields a `.lostEvents` record just before its first event.
 ///
 /// Positions: `unit` is the page index, `offset` the record header's offset in the page and
 /// `clock` the running page timestamp before it. Lost-event records sit at offset 0 (trace-cmd
@@ -11,7 +29,7 @@ public final class FtraceCPUStream: EventStream {
     private struct Context {
         let stream: Int
         /// Owned by the trace, which outlives its streams' use.
-        unowned(unsafe) let source: CPUPageSource
+        unowned(unsafe) let source: RingBufferPageSource
         unowned(unsafe) let catalog: EventCatalog
         let layout: RingBufferLayout
         let order: ByteOrder
@@ -40,24 +58,40 @@ public final class FtraceCPUStream: EventStream {
         var finished = false
     }
 
-    unowned let trace: TraceDatTrace
+    /// Keeps what `context` refers to alive.
+    private let owner: AnyObject
     private let context: Context
+
+    /// The file (or source) the records come from, for messages.
+    public var path: String { context.path }
     private var state = State()
 
     public var current: EventRecord? { state.current }
     /// The payload of `current` (empty for lost-event records).
     public var currentData: UnsafeRawBufferPointer { state.currentData }
 
-    init(trace: TraceDatTrace, stream: Int) throws {
-        self.trace = trace
-        let catalog = trace.file.catalog
+    convenience init(trace: TraceDatTrace, stream: Int) throws {
+        try self.init(owner: trace, source: trace.sources[stream], catalog: trace.file.catalog, layout: trace.file.layout,
+                      conversion: trace.file.clockConversion, stream: stream, cpu: trace.streams[stream].cpu,
+                      path: trace.file.path, firstPage: 0)
+    }
+
+    /// A cursor over `source`'s pages from `firstPage`.
+    ///
+    /// - Parameters:
+    ///   - owner: keeps `source` and `catalog` alive while the cursor lives.
+    ///   - stream: the index reported in `EventRecord.stream`.
+    public init(owner: AnyObject, source: RingBufferPageSource, catalog: EventCatalog, layout: RingBufferLayout,
+                conversion: TraceDatClockConversion = TraceDatClockConversion(), stream: Int, cpu: Int32, path: String,
+                firstPage: Int) throws {
+        self.owner = owner
         let table = catalog.classIndexTable
-        context = Context(stream: stream, source: trace.sources[stream], catalog: catalog,
-                          layout: trace.file.layout, order: trace.file.byteOrder,
-                          conversion: trace.file.clockConversion, cpu: trace.streams[stream].cpu, path: trace.file.path,
+        context = Context(stream: stream, source: source, catalog: catalog,
+                          layout: layout, order: catalog.byteOrder,
+                          conversion: conversion, cpu: cpu, path: path,
                           typeOffset: catalog.layout.type.offset, typeSize: catalog.layout.type.size,
                           classTable: table.0, classTableCount: table.1)
-        try FtraceCPUStream.move(toPage: 0, &state, context)
+        try FtraceCPUStream.move(toPage: firstPage, &state, context)
         try advance()
     }
 

@@ -166,7 +166,7 @@ struct StreamRenderer {
                 } catch let e as TraceError {
                     c.error = e
                 } catch {
-                    c.error = TraceError(file: stream.trace.path, "\(error)")
+                    c.error = TraceError(file: stream.path, "\(error)")
                 }
             }
             if stream.current == nil { c.isLast = true }

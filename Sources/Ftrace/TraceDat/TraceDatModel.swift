@@ -40,6 +40,9 @@ public struct TraceDatClockConversion: Sendable, Hashable {
     public var tscShift: UInt32 = 0
     public var tscOffset: UInt64 = 0
 
+    /// No conversion: timestamps as the ring buffer stores them.
+    public init() {}
+
     /// Converts a raw ring-buffer timestamp as trace-cmd does.
     @inline(__always)
     public func apply(_ raw: UInt64) -> UInt64 {
