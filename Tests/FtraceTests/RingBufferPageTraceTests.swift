@@ -52,6 +52,23 @@ final class RingBufferPageTraceTests: XCTestCase {
         XCTAssertNotNil(try trace.fields(of: lastRecord).first)
     }
 
+    func testCountingClocksPrintRawTimestamps() throws {
+        let (trace, _) = try replay("uprobes-v7.dat")
+        trace.timestampsInNanoseconds = false
+        let merger = try TraceSet(traces: [trace]).makeMerger()
+        let record = try XCTUnwrap(try merger.next())
+        var line = LineBuffer()
+        defer { line.deallocate() }
+        trace.writeTraceCmdLine(record, to: &line)
+        let text = String(decoding: line.bytes, as: UTF8.self)
+        let field = String(UInt64(bitPattern: record.timestamp))
+        XCTAssertTrue(text.contains("] " + String(repeating: " ", count: max(0, 12 - field.count)) + field + ": "), text)
+        XCTAssertFalse(TraceCmdLine.clockCountsNanoseconds("counter"))
+        XCTAssertFalse(TraceCmdLine.clockCountsNanoseconds("x86-tsc"))
+        XCTAssertTrue(TraceCmdLine.clockCountsNanoseconds("mono_raw"))
+        XCTAssertTrue(TraceCmdLine.clockCountsNanoseconds(nil))
+    }
+
     func testBadPagesAreRefused() {
         let trace = RingBufferPageTrace(name: "t", catalog: EventCatalog(), layout: RingBufferLayout(longSize: 8, pageSize: 4096), cpus: [0])
         var page = [UInt8](repeating: 0, count: 4096)

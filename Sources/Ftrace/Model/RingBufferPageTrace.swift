@@ -65,6 +65,9 @@ public final class RingBufferPageTrace: Trace, RecordAttributes {
     /// Page stores, parallel to `streams`.
     public let stores: [MemoryPageStore]
     public var environment: [(String, String)] = []
+    /// Print timestamps as seconds (false for clocks such as `counter` or `x86-tsc`; see
+    /// `TraceCmdLine.clockCountsNanoseconds`).
+    public var timestampsInNanoseconds = true
 
     /// - Parameters:
     ///   - cpus: the CPUs to keep pages for (one stream each, in this order).
@@ -147,7 +150,7 @@ public final class RingBufferPageTrace: Trace, RecordAttributes {
         }
         _ = withData(of: record) { data in
             TraceCmdLine.writeEvent(data, catalog: catalog, cpu: Int(record.cpu), timestamp: UInt64(bitPattern: record.timestamp),
-                                    nanoseconds: true, raw: raw, to: &out)
+                                    nanoseconds: timestampsInNanoseconds, raw: raw, to: &out)
         }
     }
 }

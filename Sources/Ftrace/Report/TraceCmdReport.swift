@@ -66,7 +66,7 @@ public struct TraceCmdReport {
             header.copy(to: out)
             header.deallocate()
         }
-        let nanoseconds = traces.map { TraceCmdLine.clockCountsNanoseconds($0.file.traceClock) }
+        let nanoseconds = traces.map { $0.file.timestampsInNanoseconds }
 
         // Each source's line prefix, built once.
         var prefixStorage = LineBuffer(capacity: 256)

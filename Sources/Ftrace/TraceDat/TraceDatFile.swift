@@ -33,6 +33,16 @@ public final class TraceDatFile {
     /// Per-CPU statistics recorded at the end of tracing.
     public private(set) var cpuStats: [String] = []
     public private(set) var traceID: UInt64?
+    /// The clock selected in the TRACECLOCK option (the top-level `trace_clock` when recorded).
+    public private(set) var traceClockOptionClock: String?
+
+    /// Whether trace-cmd prints this file's timestamps as seconds with nanoseconds (`%5llu.%09llu`)
+    /// rather than raw counts: it does unless the recorded top-level trace clock counts something
+    /// else than nanoseconds, and always when a TSC-to-nanoseconds conversion is recorded.
+    public var timestampsInNanoseconds: Bool {
+        clockConversion.tscMultiplier != 0 || TraceCmdLine.clockCountsNanoseconds(traceClockOptionClock)
+    }
+
     /// Problems that did not stop reading.
     public private(set) var warnings: [TraceError] = []
 
@@ -353,6 +363,7 @@ public final class TraceDatFile {
             if name.isEmpty { buffers.insert(buffer, at: 0) } else { buffers.append(buffer) }
         case .traceClock:
             hasTraceClockOption = true
+            traceClockOptionClock = TraceDatFile.selectedClock(text())
         case .uname:
             uname = text()
         case .version:

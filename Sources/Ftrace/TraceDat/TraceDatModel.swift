@@ -35,7 +35,8 @@ enum TraceDatOption: UInt16 {
 public struct TraceDatClockConversion: Sendable, Hashable {
     /// Nanoseconds added to every timestamp (DATE and OFFSET options).
     public var offset: Int64 = 0
-    /// TSC to nanoseconds: `ns = (tsc - tscOffset) * multiplier >> shift` when `multiplier` is set.
+    /// TSC to nanoseconds: `ns = tsc * multiplier >> shift` when `multiplier` is set (trace-cmd 3.1
+    /// records `tscOffset` but does not apply it when reading).
     public var tscMultiplier: UInt32 = 0
     public var tscShift: UInt32 = 0
     public var tscOffset: UInt64 = 0
@@ -48,7 +49,6 @@ public struct TraceDatClockConversion: Sendable, Hashable {
     public func apply(_ raw: UInt64) -> UInt64 {
         var ts = raw
         if tscMultiplier != 0 {
-            ts = ts &- tscOffset
             ts = TraceDatClockConversion.mulShift(ts, UInt64(tscMultiplier), tscShift)
         }
         return ts &+ UInt64(bitPattern: offset)
