@@ -62,7 +62,8 @@ final class RingBufferPageTraceTests: XCTestCase {
         trace.writeTraceCmdLine(record, to: &line)
         let text = String(decoding: line.bytes, as: UTF8.self)
         let field = String(UInt64(bitPattern: record.timestamp))
-        XCTAssertTrue(text.contains("] " + String(repeating: " ", count: max(0, 12 - field.count)) + field + ": "), text)
+        // "%12llu:" straight after "[%03d]".
+        XCTAssertTrue(text.contains("]" + String(repeating: " ", count: max(0, 12 - field.count)) + field + ": "), text)
         XCTAssertFalse(TraceCmdLine.clockCountsNanoseconds("counter"))
         XCTAssertFalse(TraceCmdLine.clockCountsNanoseconds("x86-tsc"))
         XCTAssertTrue(TraceCmdLine.clockCountsNanoseconds("mono_raw"))
