@@ -50,9 +50,21 @@ public struct LineBuffer {
     @inline(__always)
     public mutating func write(_ bytes: UnsafeRawBufferPointer) {
         guard let src = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base + count).update(from: src.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        count += bytes.count
+        let n = bytes.count
+        reserve(n + 16)
+        let dst = UnsafeMutableRawPointer(base + count)
+        if n <= 16 {
+            // Short pieces dominate: two overlapping 8-byte moves beat a memmove call.
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (dst + n - 8).storeBytes(of: (src + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            } else {
+                for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            }
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
+        }
+        count += n
     }
 
     @inline(__always)

@@ -100,6 +100,7 @@ public struct TraceCmdLineWriter {
     private struct Plan {
         var state: UInt8 = 0          // 0: not looked up, 1: known, 2: unknown id
         var simple = false            // render straight from `segments`
+        var mayWriteNUL = true        // a `%c` conversion can put a NUL in the line
         unowned(unsafe) var event: CatalogEvent?
         var segments = UnsafeMutableBufferPointer<PrintFormat.Segment>(start: nil, count: 0)
         var name = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -197,6 +198,7 @@ public struct TraceCmdLineWriter {
         p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
         if let format {
             p.pointee.segments = format.segments
+            p.pointee.mayWriteNUL = format.segments.contains { $0.kind == .number && $0.spec.conversion == UInt8(ascii: "c") }
             // Settle everything rendering would otherwise load on first use.
             if format.usesKernelSymbols { _ = catalog.symbols.kernelSymbols }
             format.resolveSymbolConstants(renderer)
@@ -260,6 +262,11 @@ public struct TraceCmdLineWriter {
         let infoStart = out.count
         if plan.pointee.simple && !raw {
             renderer.write(plan.pointee.segments, data, to: &out)
+            if !plan.pointee.mayWriteNUL {
+                if out.last == 0x0A { out.truncate(to: out.count - 1) }
+                out.write(byte: 0x0A)
+                return
+            }
         } else {
             catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
         }

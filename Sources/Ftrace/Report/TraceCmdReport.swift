@@ -105,7 +105,7 @@ public struct TraceCmdReport {
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
-            let stream = streamRefs[top].takeUnretainedValue()
+            try streamRefs[top]._withUnsafeGuaranteedRef { stream in
             if let record = stream.current {
                 switch record.kind {
                 case .lostEvents(let lost, _):
@@ -139,6 +139,7 @@ public struct TraceCmdReport {
                 heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             } else {
                 heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
             }
         }
         line.copy(to: out)
