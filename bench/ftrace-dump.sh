@@ -23,24 +23,29 @@ if ! cmp -s <($ringside dump --format trace-cmd $big) <(trace-cmd report -N -t $
 fi
 events=$(trace-cmd report -N -t $big 2>/dev/null | wc -l)
 
-measure() {  # prints "seconds max_rss_kb"
-    /usr/bin/time -f "%e %M" "$@" > /dev/null 2> /tmp/ringside-bench-time.$$ || true
-    tail -1 /tmp/ringside-bench-time.$$
+measure() {  # prints "wall_seconds max_rss_kb cpu_seconds"
+    /usr/bin/time -f "%e %M %U %S" "$@" > /dev/null 2> /tmp/ringside-bench-time.$$ || true
+    tail -1 /tmp/ringside-bench-time.$$ | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
 }
 
-echo "trace: $big ($events lines, $(du -h $big | cut -f1))"
-printf "%-4s %12s %12s %8s\n" run trace-cmd ringside ratio
-best_tc=999999; best_rs=999999
+echo "trace: $big ($events lines, $(du -h $big | cut -f1)); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(wall time to /dev/null; CPU = user + system time, less sensitive to other load on the machine)"
+printf "%-4s %14s %14s %8s %14s %14s %8s\n" run trace-cmd ringside ratio "trace-cmd CPU" "ringside CPU" ratio
+best_tc=999999; best_rs=999999; best_tcc=999999; best_rsc=999999
 for r in $(seq 1 "$runs"); do
-    read -r tc _ < <(measure trace-cmd report -N -t $big)
-    read -r rs _ < <(measure $ringside dump --format trace-cmd $big)
-    printf "%-4s %11ss %11ss %7.1fx\n" "$r" "$tc" "$rs" "$(echo "$tc / $rs" | bc -l)"
+    read -r tc _ tcc < <(measure trace-cmd report -N -t $big)
+    read -r rs _ rsc < <(measure $ringside dump --format trace-cmd $big)
+    printf "%-4s %13ss %13ss %7.1fx %13ss %13ss %7.1fx\n" "$r" "$tc" "$rs" "$(echo "$tc / $rs" | bc -l)" \
+        "$tcc" "$rsc" "$(echo "$tcc / $rsc" | bc -l)"
     best_tc=$(echo "if ($tc < $best_tc) $tc else $best_tc" | bc -l)
     best_rs=$(echo "if ($rs < $best_rs) $rs else $best_rs" | bc -l)
+    best_tcc=$(echo "if ($tcc < $best_tcc) $tcc else $best_tcc" | bc -l)
+    best_rsc=$(echo "if ($rsc < $best_rsc) $rsc else $best_rsc" | bc -l)
 done
-printf "best %11ss %11ss %7.1fx\n" "$best_tc" "$best_rs" "$(echo "$best_tc / $best_rs" | bc -l)"
+printf "best %13ss %13ss %7.1fx %13ss %13ss %7.1fx\n" "$best_tc" "$best_rs" "$(echo "$best_tc / $best_rs" | bc -l)" \
+    "$best_tcc" "$best_rsc" "$(echo "$best_tcc / $best_rsc" | bc -l)"
 
-read -r _ rss_small < <(measure $ringside dump --format trace-cmd $small)
-read -r _ rss_big < <(measure $ringside dump --format trace-cmd $big)
+read -r _ rss_small _ < <(measure $ringside dump --format trace-cmd $small)
+read -r _ rss_big _ < <(measure $ringside dump --format trace-cmd $big)
 echo "peak RSS: $(du -h $small | cut -f1) trace ${rss_small} KB, $(du -h $big | cut -f1) trace ${rss_big} KB"
 rm -f /tmp/ringside-bench-time.$$
