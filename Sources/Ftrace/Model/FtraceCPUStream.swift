@@ -128,7 +128,7 @@ public final class FtraceCPUStream: EventStream {
 
     @inline(__always)
     private static func timestamp(_ raw: UInt64, _ c: Context) -> Int64 {
-        Int64(bitPattern: c.conversion.apply(raw))
+        Int64(bitPattern: c.conversion.apply(raw, cpu: Int(c.cpu)))
     }
 
     private static func pageError(_ error: SubBufferError, _ s: State, _ c: Context) -> TraceError {
