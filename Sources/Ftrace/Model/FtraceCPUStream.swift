@@ -60,15 +60,24 @@ public final class FtraceCPUStream: EventStream {
 
     /// Keeps what `context` refers to alive.
     private let owner: AnyObject
-    private let context: Context
+    // Context and state live in memory of their own: the per-record steps reach them through
+    // pointers, without the reference counting and exclusivity checks of stored properties.
+    private let contextStorage: UnsafeMutablePointer<Context>
+    private let stateStorage: UnsafeMutablePointer<State>
+
+    public var current: EventRecord? { stateStorage.pointee.current }
+    /// The payload of `current` (empty for lost-event records).
+    public var currentData: UnsafeRawBufferPointer { stateStorage.pointee.currentData }
 
     /// The file (or source) the records come from, for messages.
-    public var path: String { context.path }
-    private var state = State()
+    public var path: String { contextStorage.pointee.path }
 
-    public var current: EventRecord? { state.current }
-    /// The payload of `current` (empty for lost-event records).
-    public var currentData: UnsafeRawBufferPointer { state.currentData }
+    deinit {
+        contextStorage.deinitialize(count: 1)
+        contextStorage.deallocate()
+        stateStorage.deinitialize(count: 1)
+        stateStorage.deallocate()
+    }
 
     convenience init(trace: TraceDatTrace, stream: Int) throws {
         try self.init(owner: trace, source: trace.sources[stream], catalog: trace.file.catalog, layout: trace.file.layout,
@@ -86,25 +95,29 @@ public final class FtraceCPUStream: EventStream {
                 firstPage: Int) throws {
         self.owner = owner
         let table = catalog.classIndexTable
-        context = Context(stream: stream, source: source, catalog: catalog,
-                          layout: layout, order: catalog.byteOrder,
-                          conversion: conversion, cpu: cpu, path: path,
-                          typeOffset: catalog.layout.type.offset, typeSize: catalog.layout.type.size,
-                          classTable: table.0, classTableCount: table.1)
-        try FtraceCPUStream.move(toPage: firstPage, &state, context)
+        contextStorage = .allocate(capacity: 1)
+        contextStorage.initialize(to: Context(stream: stream, source: source, catalog: catalog,
+                                              layout: layout, order: catalog.byteOrder,
+                                              conversion: conversion, cpu: cpu, path: path,
+                                              typeOffset: catalog.layout.type.offset, typeSize: catalog.layout.type.size,
+                                              classTable: table.0, classTableCount: table.1))
+        stateStorage = .allocate(capacity: 1)
+        stateStorage.initialize(to: State())
+        try FtraceCPUStream.move(toPage: firstPage, &stateStorage.pointee, contextStorage)
         try advance()
     }
 
     public func advance() throws {
-        try FtraceCPUStream.advance(&state, context)
+        try FtraceCPUStream.advance(&stateStorage.pointee, contextStorage)
     }
 
     public func seek(to position: StreamPosition) throws {
-        try FtraceCPUStream.move(toPage: position.unit, &state, context)
-        guard !state.finished, let r = state.reader else { state.current = nil; return }
-        if position.offset >= context.layout.dataOffset {
-            state.pageStart = false
-            state.reader = r.page.makeReader(resumingAt: position.offset, timestamp: position.clock)
+        let context = contextStorage
+        try FtraceCPUStream.move(toPage: position.unit, &stateStorage.pointee, context)
+        guard !stateStorage.pointee.finished, let r = stateStorage.pointee.reader else { stateStorage.pointee.current = nil; return }
+        if position.offset >= context.pointee.layout.dataOffset {
+            stateStorage.pointee.pageStart = false
+            stateStorage.pointee.reader = r.page.makeReader(resumingAt: position.offset, timestamp: position.clock)
         }
         try advance()
     }
@@ -112,26 +125,30 @@ public final class FtraceCPUStream: EventStream {
     public func seek(toTimestamp target: Int64) throws {
         // Pages start no later than their first record: find the last page starting before the
         // target, then read forward.
+        let context = contextStorage
         var low = 0
-        var high = context.source.pageCount
+        var high = context.pointee.source.pageCount
         while low < high {
             let mid = (low + high) / 2
-            let start = (try? context.source.page(mid)).flatMap { try? SubBuffer($0, layout: context.layout, byteOrder: context.order) }
+            let start = (try? context.pointee.source.page(mid)).flatMap {
+                try? SubBuffer($0, layout: context.pointee.layout, byteOrder: context.pointee.order)
+            }
             if let start, FtraceCPUStream.timestamp(start.timestamp, context) < target { low = mid + 1 } else { high = mid }
         }
-        try FtraceCPUStream.move(toPage: max(0, low - 1), &state, context)
+        try FtraceCPUStream.move(toPage: max(0, low - 1), &stateStorage.pointee, context)
         try advance()
-        while let c = state.current, c.timestamp < target { try advance() }
+        while let c = stateStorage.pointee.current, c.timestamp < target { try advance() }
     }
 
     // MARK: - Steps
 
     @inline(__always)
-    private static func timestamp(_ raw: UInt64, _ c: Context) -> Int64 {
-        Int64(bitPattern: c.conversion.apply(raw, cpu: Int(c.cpu)))
+    private static func timestamp(_ raw: UInt64, _ c: UnsafeMutablePointer<Context>) -> Int64 {
+        Int64(bitPattern: c.pointee.conversion.apply(raw, cpu: Int(c.pointee.cpu)))
     }
 
-    private static func pageError(_ error: SubBufferError, _ s: State, _ c: Context) -> TraceError {
+    private static func pageError(_ error: SubBufferError, _ s: State, _ cp: UnsafeMutablePointer<Context>) -> TraceError {
+        let c = cp.pointee
         if let damage = c.source.damage, s.pageIndex == c.source.pageCount - 1 {
             return damage
         }
@@ -140,7 +157,8 @@ public final class FtraceCPUStream: EventStream {
     }
 
     /// Loads page `index` (or ends the stream past the last page).
-    private static func move(toPage index: Int, _ s: inout State, _ c: Context) throws {
+    private static func move(toPage index: Int, _ s: inout State, _ cp: UnsafeMutablePointer<Context>) throws {
+        let c = cp.pointee
         s.pageIndex = index
         s.reader = nil
         s.pending = nil
@@ -156,7 +174,7 @@ public final class FtraceCPUStream: EventStream {
             s.pageMissed = page.missedEvents
             s.reader = page.makeReader()
         } catch let e as SubBufferError {
-            throw pageError(e, s, c)
+            throw pageError(e, s, cp)
         }
         if index - s.releasedUpTo >= 256 {
             c.source.releasePages(before: index)
@@ -164,7 +182,7 @@ public final class FtraceCPUStream: EventStream {
         }
     }
 
-    private static func advance(_ s: inout State, _ c: Context) throws {
+    private static func advance(_ s: inout State, _ c: UnsafeMutablePointer<Context>) throws {
         s.current = nil
         s.currentData = UnsafeRawBufferPointer(start: nil, count: 0)
         if let p = s.pending {
@@ -186,10 +204,10 @@ public final class FtraceCPUStream: EventStream {
                 throw pageError(e, s, c)
             }
             guard let record else {
-                if s.pageIndex + 1 >= c.source.pageCount {
+                if s.pageIndex + 1 >= c.pointee.source.pageCount {
                     s.finished = true
                     s.reader = nil
-                    if let damage = c.source.damage { throw damage }
+                    if let damage = c.pointee.source.damage { throw damage }
                     return
                 }
                 try move(toPage: s.pageIndex + 1, &s, c)
@@ -203,7 +221,7 @@ public final class FtraceCPUStream: EventStream {
                     let ts = timestamp(record.timestamp, c)
                     let pageTimestamp = s.reader?.page.timestamp ?? 0
                     let since = s.lastTimestamp ?? timestamp(pageTimestamp, c)
-                    s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: -1, stream: Int32(c.stream),
+                    s.current = EventRecord(timestamp: ts, cpu: c.pointee.cpu, classIndex: -1, stream: Int32(c.pointee.stream),
                                             kind: .lostEvents(count: count, since: since),
                                             position: StreamPosition(unit: s.pageIndex, offset: record.isAtDataStart ? 0 : 1,
                                                                      clock: pageTimestamp))
@@ -217,14 +235,14 @@ public final class FtraceCPUStream: EventStream {
     }
 
     @inline(__always)
-    private static func emit(_ record: SubBufferRecord, _ s: inout State, _ c: Context) {
+    private static func emit(_ record: SubBufferRecord, _ s: inout State, _ c: UnsafeMutablePointer<Context>) {
         let ts = timestamp(record.timestamp, c)
         s.lastTimestamp = ts
         s.currentData = record.data
-        let id = Int(ByteReader.unsigned(record.data, at: c.typeOffset, size: c.typeSize, order: c.order))
-        let classIndex: Int32 = id < c.classTableCount ? c.classTable[id] : Int32(c.catalog.classIndex(ofRecord: record.data))
-        s.current = EventRecord(timestamp: ts, cpu: c.cpu, classIndex: classIndex,
-                                stream: Int32(c.stream),
+        let id = Int(ByteReader.unsigned(record.data, at: c.pointee.typeOffset, size: c.pointee.typeSize, order: c.pointee.order))
+        let classIndex: Int32 = id < c.pointee.classTableCount ? c.pointee.classTable[id] : Int32(c.pointee.catalog.classIndex(ofRecord: record.data))
+        s.current = EventRecord(timestamp: ts, cpu: c.pointee.cpu, classIndex: classIndex,
+                                stream: Int32(c.pointee.stream),
                                 position: StreamPosition(unit: s.pageIndex, offset: record.offset, clock: record.timestampBefore))
     }
 }
