@@ -129,6 +129,18 @@ public struct CFormatSpec: Sendable, Hashable {
             && !widthFromArgument && !precisionFromArgument
     }
 
+    /// The common conversions, decided once: 1 signed decimal, 2 unsigned decimal, 3 zero-padded or
+    /// plain lower-case hex, 0 anything else (see `writeInteger`).
+    var fastKind: UInt8 {
+        guard isPlainOrPadded else { return 0 }
+        switch conversion {
+        case UInt8(ascii: "d"), UInt8(ascii: "i"): return 1
+        case UInt8(ascii: "u"): return 2
+        case UInt8(ascii: "x"): return zeroPad || width == nil ? 3 : 0
+        default: return 0
+        }
+    }
+
     /// Writes an integer conversion (`d i u x X o c`); `value` is already truncated to its C type.
     @inline(__always)
     public func writeInteger(_ rawValue: UInt64, star: Int? = nil, to out: inout LineBuffer) {

@@ -19,6 +19,12 @@ public final class PrintFormat {
         }
         let kind: Kind
         let spec: CFormatSpec
+        /// `spec.fastKind`, with the C type's mask and sign bit, for the common integer conversions.
+        let fastKind: UInt8
+        let fastWidth: Int
+        let fastPad: UInt8
+        let valueMask: UInt64
+        let signBit: UInt64
         /// Literal text or the pointer extension, in the format's byte pool.
         let text: UnsafeRawBufferPointer
         let argument: Expr?
@@ -205,21 +211,35 @@ public final class PrintFormat {
         var segments: [Segment] = []
         for (k, p) in pieces.enumerated() {
             let text = UnsafeRawBufferPointer(start: pool + ranges[k].lowerBound, count: ranges[k].count)
+            func segment(_ kind: Segment.Kind, _ spec: CFormatSpec, _ argument: Expr?, _ length: Expr?) -> Segment {
+                let bits: Int
+                switch spec.lengthModifier {
+                case ...(-2): bits = 8
+                case -1: bits = 16
+                case 0: bits = 32
+                default: bits = 64
+                }
+                let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+                return Segment(kind: kind, spec: spec, fastKind: kind == .number && length == nil ? spec.fastKind : 0,
+                               fastWidth: spec.width ?? 0, fastPad: spec.zeroPad ? UInt8(ascii: "0") : 0x20,
+                               valueMask: mask, signBit: 1 << UInt64(bits - 1),
+                               text: text, argument: argument, lengthArgument: length)
+            }
             switch p {
             case .literal:
-                segments.append(Segment(kind: .literal, spec: CFormatSpec(), text: text, argument: nil, lengthArgument: nil))
+                segments.append(segment(.literal, CFormatSpec(), nil, nil))
             case .number(let spec, let a, let l):
                 let e = nodes.build(a)
                 let le = l.map { nodes.build($0) }
-                segments.append(Segment(kind: .number, spec: spec, text: text, argument: e, lengthArgument: le))
+                segments.append(segment(.number, spec, e, le))
             case .string(let spec, let a, let l):
                 let e = nodes.build(a)
                 let le = l.map { nodes.build($0) }
-                segments.append(Segment(kind: .string, spec: spec, text: text, argument: e, lengthArgument: le))
+                segments.append(segment(.string, spec, e, le))
             case .pointer(_, let a, let l):
                 let e = nodes.build(a)
                 let le = l.map { nodes.build($0) }
-                segments.append(Segment(kind: .pointer, spec: CFormatSpec(), text: text, argument: e, lengthArgument: le))
+                segments.append(segment(.pointer, CFormatSpec(), e, le))
             }
         }
         return (Compiled(segments: segments, nodes: nodes, pool: pool), failed)

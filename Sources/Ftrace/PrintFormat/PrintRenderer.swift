@@ -117,6 +117,25 @@ struct PrintRenderer {
             out.write(segment.pointee.text)
         case .number:
             guard let arg = segment.pointee.argument else { return }
+            let fast = segment.pointee.fastKind
+            if fast != 0 {
+                let v = evaluate(arg, data) & segment.pointee.valueMask
+                let w = segment.pointee.fastWidth
+                switch fast {
+                case 1:
+                    let sign = segment.pointee.signBit
+                    if v & sign == 0 {
+                        out.writeDecimal(v, width: w, pad: segment.pointee.fastPad)
+                    } else if segment.pointee.fastPad == 0x20 || w == 0 {
+                        out.writeDecimal(Int64(bitPattern: v | ~(sign &- 1 | sign) | sign), width: w, pad: 0x20)
+                    } else {
+                        segment.pointee.spec.writeInteger(v, to: &out)
+                    }
+                case 2: out.writeDecimal(v, width: w, pad: segment.pointee.fastPad)
+                default: out.writeHex(v, width: w)
+                }
+                return
+            }
             let star = segment.pointee.lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
             segment.pointee.spec.writeInteger(evaluate(arg, data), star: star, to: &out)
         case .string:
