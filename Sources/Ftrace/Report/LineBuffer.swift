@@ -90,12 +90,27 @@ public struct LineBuffer {
         count += n
     }
 
+    @inline(__always)
+    private static func digitCount(_ v: UInt64) -> Int {
+        if v < 10 { return 1 }
+        if v < 100 { return 2 }
+        if v < 1_000 { return 3 }
+        if v < 10_000 { return 4 }
+        if v < 100_000 { return 5 }
+        if v < 1_000_000 { return 6 }
+        if v < 10_000_000 { return 7 }
+        if v < 100_000_000 { return 8 }
+        if v < 1_000_000_000 { return 9 }
+        var n = 10
+        var w = v / 10_000_000_000
+        while w > 0 { w /= 10; n += 1 }
+        return n
+    }
+
     /// Decimal digits of `value`, right-aligned in `width` with `pad`.
     @inline(__always)
     public mutating func writeDecimal(_ value: UInt64, width: Int = 0, pad: UInt8 = 0x20) {
-        var n = 1
-        var v = value
-        while v >= 10 { v /= 10; n += 1 }
+        let n = LineBuffer.digitCount(value)
         let total = max(n, width)
         reserve(total)
         var p = base + count
