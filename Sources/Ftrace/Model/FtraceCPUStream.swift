@@ -69,6 +69,9 @@ public final class FtraceCPUStream: EventStream {
     /// The payload of `current` (empty for lost-event records).
     public var currentData: UnsafeRawBufferPointer { stateStorage.pointee.currentData }
 
+    /// Pages of the underlying source (a measure of how much the stream holds).
+    var pageCount: Int { contextStorage.pointee.source.pageCount }
+
     /// The file (or source) the records come from, for messages.
     public var path: String { contextStorage.pointee.path }
 

@@ -170,8 +170,11 @@ public struct TraceCmdReport {
             for w in workerWriters { w.deallocate() }
             for w in mainWriters { w.deallocate() }
         }
+        // The stream with the most pages is rendered by this thread while it merges; the others by
+        // one worker each (so two CPUs keep two cores busy, not three threads).
+        let inline = (0..<count).max { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
         var workers: [WorkerThread] = []
-        for i in 0..<count {
+        for i in 0..<count where i != inline {
             let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
                                           nanoseconds: nanoseconds[sources[i].trace], channel: channels[i])
             workers.append(WorkerThread { renderer.run() })
@@ -180,12 +183,18 @@ public struct TraceCmdReport {
             for c in channels { c.cancel() }
             for w in workers { w.join() }
         }
-        var chunks: [RenderedChunk?] = channels.map { $0.takeReady() }
+        var chunks: [RenderedChunk?] = (0..<count).map { $0 == inline ? nil : channels[$0].takeReady() }
         var positions = [Int](repeating: 0, count: count)
         var keys = [UInt64](repeating: .max, count: count)
         var heap = MergeHeap(count: count)
+        let inlineStream = sources[inline].stream
         func settle(_ i: Int) -> Bool {
             // Moves source i to its next entry; false at the end of its stream.
+            if i == inline {
+                guard let r = inlineStream.current else { return false }
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                return true
+            }
             while let c = chunks[i] {
                 if positions[i] < c.entries.count {
                     keys[i] = c.entries[positions[i]].timestamp
@@ -209,7 +218,33 @@ public struct TraceCmdReport {
         var skipPrefix = [Bool](repeating: false, count: count)
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
-        while let top = heap.top, let chunk = chunks[top] {
+        while let top = heap.top {
+            if top == inline {
+                if let record = inlineStream.current {
+                    switch record.kind {
+                    case .lostEvents(let lost, _):
+                        if record.position.offset == 0 {
+                            line.write(prefixes[top])
+                            TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                            skipPrefix[top] = true
+                        }
+                    case .event:
+                        if !skipPrefix[top] { line.write(prefixes[top]) }
+                        skipPrefix[top] = false
+                        let t = sources[top].trace
+                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
+                                                  timestamp: UInt64(bitPattern: record.timestamp),
+                                                  nanoseconds: nanoseconds[t], to: &line)
+                    }
+                }
+                do {
+                    try inlineStream.advance()
+                } catch let e as TraceError {
+                    errors.append(e)
+                } catch {
+                    errors.append(TraceError(file: inlineStream.path, "\(error)"))
+                }
+            } else if let chunk = chunks[top] {
             let entry = chunk.entries[positions[top]]
             let bytes = UnsafeRawBufferPointer(start: chunk.text.base + entry.start, count: entry.length)
             switch entry.kind {
@@ -227,12 +262,13 @@ public struct TraceCmdReport {
                 mainWriters[sources[top].trace].writeEvent(bytes, cpu: sources[top].cpu, timestamp: entry.timestamp,
                                                            nanoseconds: nanoseconds[sources[top].trace], to: &line)
             }
+            positions[top] += 1
+            }
             if line.count >= 1 << 16 {
                 line.copy(to: out)
                 line.removeAll()
                 try out.flushIfNeeded()
             }
-            positions[top] += 1
             if settle(top) {
                 heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             } else {
