@@ -1,0 +1,247 @@
+import TraceKit
+
+/// The per-CPU timeline: a time ruler and one lane per CPU. Scheduler lanes colour each task (two
+/// tasks per cell with half blocks) and write task names where they fit; traces without scheduler
+/// events show event density with braille dots. Lost events are bands; the cursor and markers are
+/// vertical lines.
+public struct TimelineWidget {
+    public var activity: ActivityIndex
+    public var laneCount: Int
+    public var labelWidth: Int
+    public var viewStart: Int64
+    public var viewEnd: Int64
+    public var traceStart: Int64
+    public var cursorTime: Int64?
+    public var markerA: Int64?
+    public var markerB: Int64?
+    public var glyphs: Glyphs
+    /// True when the theme and terminal can colour tasks; otherwise tasks are drawn with blocks.
+    public var taskColors: Bool
+    public var focused: Bool
+
+    public init(activity: ActivityIndex, laneCount: Int, labelWidth: Int, viewStart: Int64, viewEnd: Int64,
+                traceStart: Int64, cursorTime: Int64?, markerA: Int64? = nil, markerB: Int64? = nil,
+                glyphs: Glyphs, taskColors: Bool, focused: Bool = false) {
+        self.activity = activity
+        self.laneCount = laneCount
+        self.labelWidth = labelWidth
+        self.viewStart = viewStart
+        self.viewEnd = max(viewEnd, viewStart + 1)
+        self.traceStart = traceStart
+        self.cursorTime = cursorTime
+        self.markerA = markerA
+        self.markerB = markerB
+        self.glyphs = glyphs
+        self.taskColors = taskColors
+        self.focused = focused
+    }
+
+    /// Renders the ruler on the first row of `area` and the lanes below it.
+    public func render(into buffer: inout CellBuffer, area: Rect) {
+        guard area.height > 0, area.width > labelWidth else { return }
+        buffer.fill(area, with: Cell(" ", role: .normal))
+        let time = Rect(x: area.x + labelWidth, y: area.y, width: area.width - labelWidth, height: area.height)
+        renderRuler(into: &buffer, row: area.y, area: time)
+        let label = focused ? glyphs.arrowRight + "time" : "time"
+        buffer.write(TextFit.pad(label, labelWidth), x: area.x, y: area.y, role: focused ? .statusAccent : .rulerTick)
+        let lanes = min(laneCount, area.height - 1)
+        if activity.cpuCount == 0 && lanes > 0 {
+            buffer.write("(no events yet)", x: time.x + 1, y: area.y + 1, role: .dim, maxX: time.maxX)
+        }
+        for lane in 0..<max(0, lanes) {
+            let y = area.y + 1 + lane
+            let text = labelWidth >= 6 ? "CPU \(lane)" : "\(lane)"
+            buffer.write(TextFit.pad(text, labelWidth), x: area.x, y: y, role: .laneLabel)
+            if activity.hasScheduler {
+                renderSchedulerLane(cpu: lane, into: &buffer, row: y, area: time)
+            } else {
+                renderDensityLane(cpu: lane, into: &buffer, row: y, area: time)
+            }
+            renderLost(cpu: Int32(lane), into: &buffer, row: y, area: time)
+        }
+        if activity.cpuCount > lanes && lanes > 0 {
+            let more = "+\(activity.cpuCount - lanes)"
+            buffer.write(more, x: area.x + max(0, labelWidth - more.count - 1), y: area.y + lanes, role: .dim)
+        }
+        let bottom = area.y + max(0, lanes)
+        for (t, role) in [(markerA, StyleRole.markerA), (markerB, .markerB), (cursorTime, .cursor)] {
+            guard let t, let column = column(of: t, in: time) else { continue }
+            for y in (area.y + 1)...max(area.y + 1, bottom) where y <= bottom && y < area.maxY {
+                buffer[column, y] = Cell(glyphs.vertical, role: role)
+            }
+            let mark: Unicode.Scalar = role == .markerA ? "A" : (role == .markerB ? "B" : glyphs.vertical)
+            buffer[column, area.y] = Cell(mark, role: role)
+        }
+    }
+
+    // MARK: - Geometry
+
+    private var span: Double { Double(viewEnd - viewStart) }
+
+    /// The start time of column `c` (fractions allowed) of `area`.
+    private func time(_ c: Double, _ area: Rect) -> Int64 {
+        viewStart + Int64((c * span / Double(max(1, area.width))).rounded(.down))
+    }
+
+    private func column(of t: Int64, in area: Rect) -> Int? {
+        guard t >= viewStart, t < viewEnd else { return nil }
+        let c = Int(Double(t - viewStart) * Double(area.width) / span)
+        return area.x + min(area.width - 1, max(0, c))
+    }
+
+    // MARK: - Ruler
+
+    /// Tick spacing (1-2-5 steps) whose labels fit, and the unit and decimals labels use.
+    static func rulerScale(span: Int64, width: Int, maxOffset: Int64) -> (step: Int64, unit: Int64, unitName: String, decimals: Int) {
+        let units: [(Int64, String)] = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us"), (1, "ns")]
+        let magnitude = max(1, maxOffset.magnitude > UInt64(Int64.max) ? Int64.max : Int64(maxOffset.magnitude))
+        let (unit, unitName) = units.first(where: { $0.0 <= magnitude }) ?? (1, "ns")
+        var step: Int64 = 1
+        var candidates: [Int64] = []
+        while step < Int64.max / 10 {
+            candidates += [step, step * 2, step * 5]
+            step *= 10
+        }
+        let nsPerColumn = Double(max(1, span)) / Double(max(1, width))
+        for s in candidates {
+            // Decimals that show the step in the unit: log10(unit) - floor(log10(step)).
+            let decimals = s >= unit ? 0 : String(unit).count - String(s).count
+            let digits = String(magnitude / unit).count + (decimals > 0 ? decimals + 1 : 0) + unitName.count + 1
+            if Double(s) >= Double(digits + 3) * nsPerColumn { return (s, unit, unitName, decimals) }
+        }
+        return (Int64.max / 10, unit, unitName, 0)
+    }
+
+    static func label(_ offset: Int64, unit: Int64, unitName: String, decimals: Int) -> String {
+        let sign = offset < 0 ? "-" : ""
+        let m = offset.magnitude
+        let u = UInt64(unit)
+        var text = sign + String(m / u)
+        if decimals > 0 {
+            var fraction = String(m % u)
+            let width = String(u).count - 1
+            if fraction.count < width { fraction = String(repeating: "0", count: width - fraction.count) + fraction }
+            text += "." + fraction.prefix(decimals)
+        }
+        return text + " " + unitName
+    }
+
+    private func renderRuler(into buffer: inout CellBuffer, row y: Int, area: Rect) {
+        let (step, unit, unitName, decimals) = Self.rulerScale(span: viewEnd - viewStart, width: area.width,
+                                                              maxOffset: max(abs(viewEnd - traceStart), abs(viewStart - traceStart)))
+        let firstOffset = viewStart - traceStart
+        var tick = (firstOffset / step) * step
+        if tick < firstOffset { tick += step }
+        var lastEnd = area.x - 1
+        while traceStart + tick < viewEnd {
+            guard let c = column(of: traceStart + tick, in: area) else { tick += step; continue }
+            buffer[c, y] = Cell(glyphs.tick, role: .rulerTick)
+            let text = Self.label(tick, unit: unit, unitName: unitName, decimals: decimals)
+            if c + 1 > lastEnd && c + 1 + text.count <= area.maxX {
+                lastEnd = buffer.write(text, x: c + 1, y: y, role: .rulerText, maxX: area.maxX)
+            }
+            tick += step
+        }
+    }
+
+    // MARK: - Lanes
+
+    private enum SubCell: Equatable {
+        case idle(light: Bool)
+        case task(Int32)
+    }
+
+    private func subCell(cpu: Int, from: Int64, to: Int64) -> SubCell {
+        let s = activity.sample(cpu: cpu, from: from, to: max(to, from + 1))
+        if let task = s.task, task != TaskTable.idle, s.busyFraction >= 0.3 || (to - from <= 1 && s.busyFraction > 0) {
+            return .task(task)
+        }
+        return .idle(light: s.busyFraction > 0)
+    }
+
+    private func renderSchedulerLane(cpu: Int, into buffer: inout CellBuffer, row y: Int, area: Rect) {
+        var cellTasks: [Int32?] = Array(repeating: nil, count: area.width)
+        for c in 0..<area.width {
+            let t0 = time(Double(c), area), tm = time(Double(c) + 0.5, area), t1 = time(Double(c + 1), area)
+            let left = subCell(cpu: cpu, from: t0, to: max(tm, t0 + 1))
+            let right = subCell(cpu: cpu, from: tm, to: max(t1, tm + 1))
+            let x = area.x + c
+            switch (left, right) {
+            case (.idle(let a), .idle(let b)):
+                buffer[x, y] = Cell(a || b ? glyphs.lightActivity : " ", role: .laneIdle)
+            case (.task(let a), .task(let b)) where a == b:
+                cellTasks[c] = a
+                buffer[x, y] = taskColors ? Cell(" ", role: .laneText, background: role(a))
+                    : Cell(glyphs.full, role: .normal)
+            case (.task(let a), .task(let b)):
+                buffer[x, y] = taskColors
+                    ? (glyphs.unicode ? Cell(glyphs.leftHalf, role: role(a), background: role(b))
+                        : Cell(" ", role: .laneText, background: role(a)))
+                    : Cell(glyphs.full, role: .normal)
+            case (.task(let a), .idle):
+                buffer[x, y] = taskColors ? Cell(glyphs.leftHalf, role: role(a), background: .laneIdle)
+                    : Cell(glyphs.leftHalf, role: .normal)
+            case (.idle, .task(let b)):
+                buffer[x, y] = taskColors ? Cell(glyphs.rightHalf, role: role(b), background: .laneIdle)
+                    : Cell(glyphs.rightHalf, role: .normal)
+            }
+        }
+        // Task names over runs of cells where one task runs, when the name fits.
+        var c = 0
+        while c < area.width {
+            guard let task = cellTasks[c] else { c += 1; continue }
+            var end = c
+            while end < area.width && cellTasks[end] == task { end += 1 }
+            if let ref = activity.tasks.task(task) {
+                let name = ref.comm.isEmpty ? String(ref.pid) : ref.comm
+                let runLength = end - c
+                if runLength >= min(CharacterWidth.of(name), 6) + 2 {
+                    let text = TextFit.truncate(name, runLength - 2, ellipsis: glyphs.ellipsis)
+                    buffer.write(text, x: area.x + c + 1, y: y, role: .laneText,
+                                 background: taskColors ? role(task) : nil, maxX: area.x + end - 1)
+                }
+            }
+            c = end
+        }
+    }
+
+    private func role(_ task: Int32) -> StyleRole {
+        StyleRole.task(pid: activity.tasks.task(task)?.pid ?? Int64(task))
+    }
+
+    private func renderDensityLane(cpu: Int, into buffer: inout CellBuffer, row y: Int, area: Rect) {
+        var counts: [Int] = []
+        counts.reserveCapacity(area.width * 2)
+        for c in 0..<area.width {
+            let t0 = time(Double(c), area), tm = time(Double(c) + 0.5, area), t1 = time(Double(c + 1), area)
+            counts.append(activity.eventCount(cpu: cpu, from: t0, to: tm))
+            counts.append(activity.eventCount(cpu: cpu, from: tm, to: t1))
+        }
+        let peak = counts.max() ?? 0
+        func level(_ n: Int) -> Int {
+            guard n > 0 else { return 0 }
+            guard peak > 1 else { return 4 }
+            return 1 + Int((3 * log2(Double(n)) / log2(Double(peak))).rounded())
+        }
+        for c in 0..<area.width {
+            let l = level(counts[2 * c]), r = level(counts[2 * c + 1])
+            buffer[area.x + c, y] = Cell(glyphs.density(left: l, right: r), role: .density)
+        }
+    }
+
+    private func renderLost(cpu: Int32, into buffer: inout CellBuffer, row y: Int, area: Rect) {
+        for range in activity.lostRanges(cpu: cpu, from: viewStart, to: viewEnd) {
+            let start = column(of: max(range.since, viewStart), in: area) ?? area.x
+            let end = column(of: min(range.until, viewEnd - 1), in: area) ?? (area.maxX - 1)
+            for x in start...max(start, end) {
+                buffer[x, y] = Cell(glyphs.lost, role: .lostBand)
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
