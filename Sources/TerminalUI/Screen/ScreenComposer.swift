@@ -20,13 +20,14 @@ public enum ScreenComposer {
         let layout = controller.layout
         let glyphs = options.glyphs
         let domain = model.set.timeDomain
+        let dash = glyphs.unicode ? " – " : " - "
 
         // Title: what is shown and where the cursor is.
         buffer.fill(layout.title, with: Cell(" ", role: .title))
         let span = state.viewEnd - state.viewStart
         var title = " ringside " + String(glyphs.vertical) + " " + model.set.name
         title += "  " + String(glyphs.vertical) + " view " + TimeFormatting.clock(state.viewStart, domain: domain)
-            + " – " + TimeFormatting.clock(state.viewEnd, domain: domain) + " (" + TimeFormatting.duration(span) + ")"
+            + dash + TimeFormatting.clock(state.viewEnd, domain: domain) + " (" + TimeFormatting.duration(span) + ")"
         title += "  " + String(glyphs.vertical) + " cursor " + TimeFormatting.clock(state.cursorTime, domain: domain)
         buffer.write(title, x: 0, y: 0, role: .title)
 
@@ -87,11 +88,11 @@ public enum ScreenComposer {
                 if let job = model.statisticsJob {
                     let rangeText: String
                     if let r = model.statisticsRange {
-                        rangeText = TimeFormatting.clock(r.lowerBound, domain: domain) + " – "
+                        rangeText = TimeFormatting.clock(r.lowerBound, domain: domain) + dash
                             + TimeFormatting.clock(r.upperBound, domain: domain)
-                            + " (" + TimeFormatting.duration(r.upperBound - r.lowerBound + 1) + ", visible range)"
+                            + " (" + TimeFormatting.duration(r.upperBound - r.lowerBound) + ", visible range)"
                     } else {
-                        rangeText = "whole trace " + TimeFormatting.clock(model.traceStart, domain: domain) + " – "
+                        rangeText = "whole trace " + TimeFormatting.clock(model.traceStart, domain: domain) + dash
                             + TimeFormatting.clock(model.traceEnd, domain: domain)
                     }
                     StatisticsWidget(statistics: job.statistics, set: model.set, rangeText: rangeText,

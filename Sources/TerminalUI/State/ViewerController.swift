@@ -204,7 +204,7 @@ public final class ViewerController {
     }
 
     private func startStatistics() {
-        model.startStatistics(range: state.statisticsWholeTrace ? nil : state.viewStart...(state.viewEnd - 1))
+        model.startStatistics(range: state.statisticsWholeTrace ? nil : state.viewStart...state.viewEnd)
     }
 
     // MARK: - Selection and scrolling

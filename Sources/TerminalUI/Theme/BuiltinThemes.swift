@@ -46,6 +46,7 @@ task.4 = 80 on 80
 task.5 = 222 on 222
 task.6 = 204 on 204
 task.7 = 147 on 147
+
 """#
 
     /// The compiled-in default theme (256 colours; degrades to 16, 8 or no colours).

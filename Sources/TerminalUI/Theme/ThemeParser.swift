@@ -18,9 +18,7 @@ public enum ThemeParser {
         var name = file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? file
         var styles: [StyleRole: TextStyle] = [:]
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters(in: " \t\r")
+            let trimmed = stripComment(String(rawLine)).trimmingCharacters(in: " \t\r")
             if trimmed.isEmpty { continue }
             guard let eq = trimmed.firstIndex(of: "=") else {
                 throw ThemeError(file: file, line: n + 1, message: "expected 'role = colours'")
@@ -34,6 +32,20 @@ public enum ThemeParser {
             styles[role] = try parseStyle(value, file: file, line: n + 1)
         }
         return Theme(name: name, styles: styles, base: base)
+    }
+
+    /// The line without its comment: `#` at the start, or `#` after a blank and followed by a blank
+    /// or the end (so `#rrggbb` colours are not comments).
+    static func stripComment(_ line: String) -> String {
+        let chars = Array(line)
+        for (i, c) in chars.enumerated() where c == "#" {
+            let before = chars[..<i].allSatisfy { $0 == " " || $0 == "\t" } || chars[i - 1] == " " || chars[i - 1] == "\t"
+            let after = i + 1 == chars.count || chars[i + 1] == " " || chars[i + 1] == "\t"
+            if chars[..<i].allSatisfy({ $0 == " " || $0 == "\t" }) || (before && after) {
+                return String(chars[..<i])
+            }
+        }
+        return line
     }
 
     static func parseStyle(_ text: String, file: String, line: Int) throws -> TextStyle {

@@ -37,11 +37,15 @@ public struct StatisticsWidget {
         if progress < 1 { summary += "  counting \(Int(progress * 100))%" }
         buffer.write(summary, x: inside.x + 1, y: inside.y, role: progress < 1 ? .progress : .statusAccent, maxX: inside.maxX)
         let tables = TraceStatistics.Table.allCases
-        let columnWidth = inside.width / tables.count
+        // Event and task names are long, CPU labels short.
+        let cpuWidth = min(26, inside.width / 3)
+        let wide = max(0, (inside.width - cpuWidth) / 2)
+        let widths = [wide, cpuWidth, wide]
         let total = max(1, statistics.eventTotal)
+        var x = inside.x + 1
         for (n, table) in tables.enumerated() {
-            let x = inside.x + n * columnWidth + 1
-            let width = columnWidth - 2
+            let width = widths[n] - 2
+            defer { x += width + 2 }
             let rows = statistics.rows(table, in: set, sortedBy: sort)
             let header = TextFit.pad(table.rawValue + " (\(rows.count))", max(0, width - 16)) + TextFit.pad("count", 9, right: true)
                 + TextFit.pad("%", 7, right: true)
@@ -49,8 +53,8 @@ public struct StatisticsWidget {
             let visible = inside.height - 3
             let first = max(0, min(scroll, rows.count - visible))
             for (i, row) in rows.dropFirst(first).prefix(visible).enumerated() {
-                let percent = Double(row.count) * 100 / Double(total)
-                let pct = String(Int(percent)) + "." + String(Int(percent * 10) % 10)
+                let tenths = Int((Double(row.count) * 1000 / Double(total)).rounded())
+                let pct = String(tenths / 10) + "." + String(tenths % 10)
                 let line = TextFit.pad(row.label, max(0, width - 16), ellipsis: glyphs.ellipsis)
                     + TextFit.pad(String(row.count), 9, right: true) + TextFit.pad(pct, 7, right: true)
                 buffer.write(line, x: x, y: inside.y + 3 + i, role: .normal, maxX: x + width)
