@@ -5,9 +5,11 @@ import TraceKit
 struct EventDumper {
     let set: TraceSet
     let format: DumpFormat
+    /// `--filter`: only matching records reach the formatters.
+    var filter: EventFilter? = nil
 
     func dump(to out: OutputBuffer) throws {
-        let merger = try set.makeMerger()
+        let merger = try DumpFilter.makeMerger(for: set, filter: filter)
         switch format {
         case .text:
             let formatter = TextFormatter()
