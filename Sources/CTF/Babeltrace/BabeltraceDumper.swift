@@ -1,0 +1,231 @@
+import Dispatch
+import Foundation
+import TraceKit
+
+/// `dump --format babeltrace`: writes a set of CTF traces exactly as `babeltrace2 PATH` does with
+/// its default `sink.text.pretty` options, and its discarded-events warnings on standard error.
+///
+/// Streams are decoded and formatted in chunks on worker threads (one chunk ahead per stream);
+/// this thread merges them in babeltrace2's muxer order and adds the time and delta columns,
+/// which depend on the merged order. The output is the same with any number of threads.
+public final class BabeltraceDumper {
+    private let traces: [CTFTrace]
+    private var clock = BabeltraceClockWriter()
+    private var lastTimestamp: Int64?
+    private var warnings: BabeltraceWarnings
+    /// Lines being built; handed to the output in large chunks.
+    private var line = TextBuffer(capacity: 1 << 18)
+    /// Whether to format on worker threads (the result is identical either way).
+    public var parallel = true
+
+    /// Fails when a trace of the set is not a CTF trace.
+    public init(set: TraceSet) throws {
+        var traces: [CTFTrace] = []
+        for trace in set.traces {
+            guard let ctf = trace as? CTFTrace else {
+                throw TraceError(file: trace.path, "--format babeltrace needs CTF traces")
+            }
+            traces.append(ctf)
+        }
+        self.traces = traces
+        warnings = BabeltraceWarnings(traces: traces)
+    }
+
+    deinit {
+        line.deallocate()
+    }
+
+    /// The env-derived words babeltrace2 prints after the time: hostname, then `:procname` and
+    /// `:(vpid)` for per-process traces.
+    static func header(of trace: CTFTrace) -> [UInt8] {
+        var text = ""
+        var printed = false
+        if case .string(let host)? = trace.environmentValue("hostname") {
+            text += host
+            printed = true
+        }
+        if case .string(let procname)? = trace.environmentValue("procname") {
+            text += (printed ? ":" : "") + procname
+            printed = true
+        }
+        if case .integer(let vpid)? = trace.environmentValue("vpid") {
+            text += (printed ? ":" : "") + "(\(vpid))"
+            printed = true
+        }
+        if printed { text += " " }
+        return Array(text.utf8)
+    }
+
+    /// Writes every record between `begin` and `end` (inclusive, nanoseconds from the origin)
+    /// to `out`, and warnings to `errors`.
+    public func dump(to out: OutputBuffer, errors: OutputBuffer, begin: Int64? = nil, end: Int64? = nil) throws {
+        clock.warn = { [errors] text in
+            errors.write(text)
+            try? errors.flush()
+        }
+        let streamCount = traces.reduce(0) { $0 + $1.dataStreams.count }
+        // A few chunks per stream stay in memory: bound the total whatever the stream count.
+        let chunksAhead = 4
+        let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
+        var formatters: [BabeltraceStreamFormatter] = []
+        for (t, trace) in traces.enumerated() {
+            let header = Self.header(of: trace)
+            let names = trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) }
+            for s in trace.dataStreams.indices {
+                formatters.append(try BabeltraceStreamFormatter(trace: trace, traceIndex: t, streamIndex: s, header: header,
+                                                                eventNames: names, begin: begin, end: end,
+                                                                chunkBytes: chunkBytes, chunksAhead: chunksAhead))
+            }
+        }
+        let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
+            ? DispatchQueue(label: "ringside.babeltrace", attributes: .concurrent) : nil
+        for f in formatters { f.startProducing(on: queue) }
+        var heap = FormatterHeap(formatters: formatters, traces: traces)
+        for (i, f) in formatters.enumerated() {
+            _ = f.advanceChunk(on: queue)
+            if f.hasEntry {
+                heap.push(i)
+            } else if let error = f.current.error {
+                throw error
+            }
+        }
+        defer {
+            try? flushLines(to: out)
+            warnings.flushAll(to: errors, clock: &clock)
+            try? errors.flush()
+        }
+        while let top = heap.top {
+            let f = formatters[top]
+            let entry = f.current.entries[f.position]
+            if entry.kind == 0 {
+                write(entry, of: f, to: &line)
+                if line.count >= 1 << 16 { try flushLines(to: out) }
+            } else {
+                warnings.add(entry, trace: traces[f.traceIndex], traceIndex: f.traceIndex, stream: f.streamIndex)
+            }
+            f.position += 1
+            if !f.hasEntry {
+                if let error = f.current.error {
+                    try flushLines(to: out)
+                    throw error
+                }
+                if f.advanceChunk(on: queue), f.hasEntry {
+                    heap.replaceTop()
+                } else if let error = f.current.error {
+                    try flushLines(to: out)
+                    throw error
+                } else {
+                    heap.popTop()
+                }
+            } else {
+                heap.replaceTop()
+            }
+            if warnings.hasPending {
+                var bound = Int64.max
+                for i in heap.members {
+                    let g = formatters[i]
+                    bound = min(bound, g.current.entries[g.position].lossFloor)
+                }
+                warnings.flushReady(bound: bound, to: errors, clock: &clock)
+            }
+        }
+    }
+
+    private func flushLines(to out: OutputBuffer) throws {
+        guard line.count > 0 else { return }
+        out.write(line.bytes)
+        line.removeAll()
+        try out.flush()
+    }
+
+    /// The time and delta columns, then the event's formatted text.
+    @inline(__always)
+    private func write(_ entry: FormattedEntry, of formatter: BabeltraceStreamFormatter, to out: inout TextBuffer) {
+        if formatter.hasClock {
+            out.append(UInt8(ascii: "["))
+            clock.write(entry.timestamp, to: &out)
+            out.append("] (")
+            if let last = lastTimestamp {
+                let delta = UInt64(bitPattern: entry.timestamp &- last)
+                out.append(UInt8(ascii: "+"))
+                out.appendDecimal(delta / 1_000_000_000)
+                out.append(UInt8(ascii: "."))
+                out.appendZeroPadded(delta % 1_000_000_000, width: 9)
+            } else {
+                out.append("+?.?????????")
+            }
+            out.append(") ")
+            lastTimestamp = entry.timestamp
+        }
+        let text = formatter.current.text.bytes
+        out.append(UnsafeRawBufferPointer(rebasing: text[Int(entry.textStart)..<Int(entry.textStart + entry.textLength)]))
+    }
+}
+
+/// A min-heap of formatters by their next entry, in babeltrace2's muxer order.
+private struct FormatterHeap {
+    let formatters: [BabeltraceStreamFormatter]
+    let traces: [CTFTrace]
+    private(set) var members: [Int] = []
+
+    init(formatters: [BabeltraceStreamFormatter], traces: [CTFTrace]) {
+        self.formatters = formatters
+        self.traces = traces
+        members.reserveCapacity(formatters.count)
+    }
+
+    var top: Int? { members.first }
+
+    mutating func push(_ i: Int) {
+        members.append(i)
+        var child = members.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(members[child], members[parent]) else { return }
+            members.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popTop() {
+        let last = members.removeLast()
+        if !members.isEmpty {
+            members[0] = last
+            siftDown()
+        }
+    }
+
+    /// Restores the order after the top formatter moved to its next entry.
+    mutating func replaceTop() { siftDown() }
+
+    private mutating func siftDown() {
+        var parent = 0
+        let count = members.count
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
+            var best = left
+            if left + 1 < count && precedes(members[left + 1], members[left]) { best = left + 1 }
+            guard precedes(members[best], members[parent]) else { return }
+            members.swapAt(best, parent)
+            parent = best
+        }
+    }
+
+    @inline(__always)
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let fa = formatters[a], fb = formatters[b]
+        let ea = fa.current.entries[fa.position], eb = fb.current.entries[fb.position]
+        if ea.timestamp != eb.timestamp { return ea.timestamp < eb.timestamp }
+        let ra = Self.record(ea, fa), rb = Self.record(eb, fb)
+        let order = CTFTieBreak.compare(ra, traces[fa.traceIndex], rb, traces[fb.traceIndex])
+        return order != 0 ? order < 0 : a < b
+    }
+
+    private static func record(_ e: FormattedEntry, _ f: BabeltraceStreamFormatter) -> EventRecord {
+        EventRecord(timestamp: e.timestamp, cpu: -1, classIndex: e.classIndex, stream: Int32(f.streamIndex),
+                    trace: Int32(f.traceIndex),
+                    kind: e.kind == 0 ? .event : .lostEvents(count: nil, since: e.since),
+                    position: StreamPosition(unit: 0, offset: 0, clock: 0))
+    }
+}
