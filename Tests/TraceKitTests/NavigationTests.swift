@@ -75,18 +75,19 @@ final class NavigationTests: XCTestCase {
         indexer.step(maxRecords: .max)
         let activity = indexer.index.activity
         XCTAssertTrue(activity.hasScheduler)
-        XCTAssertEqual(activity.cpuCount, 3)
+        XCTAssertEqual(activity.laneCount, 3)
+        XCTAssertEqual(activity.lanes.compactMap { activity.key(ofLane: $0)?.cpu }, [0, 1, 2])
         // CPU 0: task0 runs from t=0 to the switch at n=150 (t=750), then idle until t=1500.
-        let task = activity.runningTask(cpu: 0, at: 100).flatMap { activity.tasks.task($0) }
+        let task = activity.runningTask(lane: activity.lane(cpu: 0) ?? -1, at: 100).flatMap { activity.tasks.task($0) }
         XCTAssertEqual(task, TaskRef(pid: 1000, comm: "task0"))
-        XCTAssertEqual(activity.runningTask(cpu: 0, at: 800), TaskTable.idle)
-        let s = activity.sample(cpu: 0, from: 0, to: 1500)
+        XCTAssertEqual(activity.runningTask(lane: activity.lane(cpu: 0) ?? -1, at: 800), TaskTable.idle)
+        let s = activity.sample(lane: activity.lane(cpu: 0) ?? -1, from: 0, to: 1500)
         XCTAssertEqual(s.busyFraction, 0.5, accuracy: 0.01)
         XCTAssertEqual(s.task.flatMap { activity.tasks.task($0) }?.comm, "task0")
-        XCTAssertEqual(activity.sample(cpu: 0, from: 800, to: 900).task, TaskTable.idle)
-        XCTAssertEqual(activity.sample(cpu: 2, from: 0, to: 1000).busyFraction, 0)
-        XCTAssertEqual(activity.eventCount(cpu: 2, from: 0, to: 15), 1)
-        XCTAssertEqual(activity.lostRanges(cpu: 2, from: 0, to: 100_000),
+        XCTAssertEqual(activity.sample(lane: activity.lane(cpu: 0) ?? -1, from: 800, to: 900).task, TaskTable.idle)
+        XCTAssertEqual(activity.sample(lane: activity.lane(cpu: 2) ?? -1, from: 0, to: 1000).busyFraction, 0)
+        XCTAssertEqual(activity.eventCount(lane: activity.lane(cpu: 2) ?? -1, from: 0, to: 15), 1)
+        XCTAssertEqual(activity.lostRanges(lane: activity.lane(cpu: 2) ?? -1, from: 0, to: 100_000),
                        [LostRange(cpu: 2, since: 15_000, until: 20_000, count: 9)])
     }
 

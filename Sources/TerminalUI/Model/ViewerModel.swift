@@ -49,8 +49,8 @@ public final class ViewerModel {
     }
 
     func runningTask(for record: EventRecord) -> TaskRef? {
-        guard activity.hasScheduler, record.cpu >= 0,
-              let id = activity.runningTask(cpu: Int(record.cpu), at: record.timestamp - 1) else { return nil }
+        guard activity.hasScheduler, let lane = activity.lane(of: record),
+              let id = activity.runningTask(lane: lane, at: record.timestamp - 1) else { return nil }
         return activity.tasks.task(id)
     }
 

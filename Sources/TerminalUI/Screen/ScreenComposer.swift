@@ -33,12 +33,17 @@ public enum ScreenComposer {
 
         // Timeline.
         let timelineArea = Rect(x: 0, y: layout.ruler.y, width: state.width, height: layout.lanes.maxY - layout.ruler.y)
-        TimelineWidget(activity: model.activity, laneCount: layout.laneCount, labelWidth: layout.labelWidth,
-                       viewStart: state.viewStart, viewEnd: state.viewEnd, traceStart: model.traceStart,
-                       cursorTime: state.cursorTime, markerA: state.markerA, markerB: state.markerB,
-                       glyphs: glyphs, taskColors: controller.theme.hasTaskColors(in: options.colorMode),
-                       focused: state.focus == .timeline)
-            .render(into: &buffer, area: timelineArea)
+        var timeline = TimelineWidget(activity: model.activity, laneCount: layout.laneCount, labelWidth: layout.labelWidth,
+                                      viewStart: state.viewStart, viewEnd: state.viewEnd, traceStart: model.traceStart,
+                                      cursorTime: state.cursorTime, markerA: state.markerA, markerB: state.markerB,
+                                      glyphs: glyphs, taskColors: controller.theme.hasTaskColors(in: options.colorMode),
+                                      focused: state.focus == .timeline)
+        timeline.streamNames = { [set = model.set] key in
+            guard set.traces.indices.contains(Int(key.trace)) else { return nil }
+            let streams = set.traces[Int(key.trace)].streams
+            return streams.indices.contains(Int(key.stream)) ? streams[Int(key.stream)].name : nil
+        }
+        timeline.render(into: &buffer, area: timelineArea)
 
         // Event list.
         let listArea = Rect(x: 0, y: layout.listHeader.y, width: state.width, height: layout.list.maxY - layout.listHeader.y)

@@ -23,7 +23,7 @@ public final class ViewerController {
     public var theme: Theme { themes.themes[state.themeIndex] }
 
     public var layout: ScreenLayout {
-        ScreenLayout(width: state.width, height: state.height, cpuCount: model.activity.cpuCount,
+        ScreenLayout(width: state.width, height: state.height, cpuCount: model.activity.laneCount,
                      showDetails: state.showDetails)
     }
 

@@ -18,6 +18,8 @@ public struct TimelineWidget {
     /// True when the theme and terminal can colour tasks; otherwise tasks are drawn with blocks.
     public var taskColors: Bool
     public var focused: Bool
+    /// Names lanes of streams without a CPU (the stream's name).
+    public var streamNames: ((LaneKey) -> String?)?
 
     public init(activity: ActivityIndex, laneCount: Int, labelWidth: Int, viewStart: Int64, viewEnd: Int64,
                 traceStart: Int64, cursorTime: Int64?, markerA: Int64? = nil, markerB: Int64? = nil,
@@ -44,23 +46,24 @@ public struct TimelineWidget {
         renderRuler(into: &buffer, row: area.y, area: time)
         let label = focused ? glyphs.arrowRight + "time" : "time"
         buffer.write(TextFit.pad(label, labelWidth), x: area.x, y: area.y, role: focused ? .statusAccent : .rulerTick)
-        let lanes = min(laneCount, area.height - 1)
-        if activity.cpuCount == 0 && lanes > 0 {
+        let sortedLanes = activity.lanes
+        let lanes = min(laneCount, area.height - 1, sortedLanes.count)
+        if sortedLanes.isEmpty && area.height > 1 {
             buffer.write("(no events yet)", x: time.x + 1, y: area.y + 1, role: .dim, maxX: time.maxX)
         }
-        for lane in 0..<max(0, lanes) {
-            let y = area.y + 1 + lane
-            let text = labelWidth >= 6 ? "CPU \(lane)" : "\(lane)"
-            buffer.write(TextFit.pad(text, labelWidth), x: area.x, y: y, role: .laneLabel)
+        for (row, lane) in sortedLanes.prefix(max(0, lanes)).enumerated() {
+            let y = area.y + 1 + row
+            buffer.write(TextFit.pad(laneLabel(lane), labelWidth, ellipsis: glyphs.ellipsis), x: area.x, y: y,
+                         role: .laneLabel)
             if activity.hasScheduler {
                 renderSchedulerLane(cpu: lane, into: &buffer, row: y, area: time)
             } else {
                 renderDensityLane(cpu: lane, into: &buffer, row: y, area: time)
             }
-            renderLost(cpu: Int32(lane), into: &buffer, row: y, area: time)
+            renderLost(lane: lane, into: &buffer, row: y, area: time)
         }
-        if activity.cpuCount > lanes && lanes > 0 {
-            let more = "+\(activity.cpuCount - lanes)"
+        if sortedLanes.count > lanes && lanes > 0 {
+            let more = "+\(sortedLanes.count - lanes)"
             buffer.write(more, x: area.x + max(0, labelWidth - more.count - 1), y: area.y + lanes, role: .dim)
         }
         let bottom = area.y + max(0, lanes)
@@ -72,6 +75,13 @@ public struct TimelineWidget {
             let mark: Unicode.Scalar = role == .markerA ? "A" : (role == .markerB ? "B" : glyphs.vertical)
             buffer[column, area.y] = Cell(mark, role: role)
         }
+    }
+
+    /// `CPU 3`, or the stream's name for lanes of records without a CPU.
+    private func laneLabel(_ lane: Int) -> String {
+        guard let key = activity.key(ofLane: lane) else { return "?" }
+        if key.isCPU { return labelWidth >= 6 ? "CPU \(key.cpu)" : "\(key.cpu)" }
+        return streamNames?(key) ?? "s\(key.stream)"
     }
 
     // MARK: - Geometry
@@ -152,7 +162,7 @@ public struct TimelineWidget {
     }
 
     private func subCell(cpu: Int, from: Int64, to: Int64) -> SubCell {
-        let s = activity.sample(cpu: cpu, from: from, to: max(to, from + 1))
+        let s = activity.sample(lane: cpu, from: from, to: max(to, from + 1))
         if let task = s.task, task != TaskTable.idle, s.busyFraction >= 0.3 || (to - from <= 1 && s.busyFraction > 0) {
             return .task(task)
         }
@@ -214,8 +224,8 @@ public struct TimelineWidget {
         counts.reserveCapacity(area.width * 2)
         for c in 0..<area.width {
             let t0 = time(Double(c), area), tm = time(Double(c) + 0.5, area), t1 = time(Double(c + 1), area)
-            counts.append(activity.eventCount(cpu: cpu, from: t0, to: tm))
-            counts.append(activity.eventCount(cpu: cpu, from: tm, to: t1))
+            counts.append(activity.eventCount(lane: cpu, from: t0, to: tm))
+            counts.append(activity.eventCount(lane: cpu, from: tm, to: t1))
         }
         let peak = counts.max() ?? 0
         func level(_ n: Int) -> Int {
@@ -229,8 +239,8 @@ public struct TimelineWidget {
         }
     }
 
-    private func renderLost(cpu: Int32, into buffer: inout CellBuffer, row y: Int, area: Rect) {
-        for range in activity.lostRanges(cpu: cpu, from: viewStart, to: viewEnd) {
+    private func renderLost(lane: Int, into buffer: inout CellBuffer, row y: Int, area: Rect) {
+        for range in activity.lostRanges(lane: lane, from: viewStart, to: viewEnd) {
             let start = column(of: max(range.since, viewStart), in: area) ?? area.x
             let end = column(of: min(range.until, viewEnd - 1), in: area) ?? (area.maxX - 1)
             for x in start...max(start, end) {

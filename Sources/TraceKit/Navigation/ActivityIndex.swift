@@ -51,51 +51,112 @@ public struct LaneSample: Sendable, Hashable {
     public var events: Int
 }
 
-/// Per-CPU activity for timeline lanes: which task runs when (from `sched_switch`), event timestamps
-/// for density, and lost-event ranges. Queries are binary searches plus prefix sums, so drawing a lane
-/// costs a few lookups per column at any zoom level.
+/// What a timeline lane stands for: a CPU, or a stream whose records carry no CPU number (user-space
+/// channels, per-process buffers).
+public struct LaneKey: Sendable, Hashable, Comparable {
+    /// CPU number, or -1 for a stream lane.
+    public var cpu: Int32
+    public var trace: Int32
+    public var stream: Int32
+
+    public static func cpu(_ cpu: Int32) -> LaneKey { LaneKey(cpu: cpu, trace: -1, stream: -1) }
+
+    public var isCPU: Bool { cpu >= 0 }
+
+    public static func < (a: LaneKey, b: LaneKey) -> Bool {
+        if a.isCPU != b.isCPU { return a.isCPU }
+        return (a.cpu, a.trace, a.stream) < (b.cpu, b.trace, b.stream)
+    }
+}
+
+/// Per-lane activity for the timeline: which task runs when (from `sched_switch`), event timestamps
+/// for density, and lost-event ranges. One lane per CPU; records without a CPU get a lane per
+/// stream. Queries are binary searches plus prefix sums, so drawing a lane costs a few lookups per
+/// column at any zoom level.
 public final class ActivityIndex {
-    /// Per CPU (index = CPU number): timestamps of its events, in time order.
+    /// Lanes in the order they were met; `lanes` gives them sorted for display.
+    private var keys: [LaneKey] = []
+    private var laneOfKey: [LaneKey: Int] = [:]
+    /// Lane of each CPU number (-1: none yet), for the common case without a dictionary lookup.
+    private var laneOfCPU: [Int] = []
+    /// Per lane: timestamps of its events, in time order.
     private var eventTimes: [[Int64]] = []
-    /// Per CPU: times where a task started running, the task, and busy time before each start.
+    /// Per lane: times where a task started running, the task, and busy time before each start.
     private var switchTimes: [[Int64]] = []
     private var switchTasks: [[Int32]] = []
     private var busyPrefix: [[Int64]] = []
-    /// Events with no CPU.
-    public private(set) var unknownCPUEvents = 0
-    public private(set) var lostRanges: [LostRange] = []
+    public private(set) var lostRanges: [(lane: Int, range: LostRange)] = []
     public let tasks = TaskTable()
+    private var sortedCache: [Int]?
 
-    /// CPUs with at least one event or lost range (highest CPU number + 1).
-    public var cpuCount: Int { max(eventTimes.count, switchTimes.count) }
+    /// Number of lanes.
+    public var laneCount: Int { keys.count }
+    /// Number of CPU lanes (kept for callers that think in CPUs).
+    public var cpuCount: Int { laneCount }
     /// True when the trace has scheduler switch events, so lanes can show tasks.
     public private(set) var hasScheduler = false
 
-    private func ensure(_ cpu: Int) {
-        while eventTimes.count <= cpu {
-            eventTimes.append([])
-            switchTimes.append([])
-            switchTasks.append([])
-            busyPrefix.append([])
+    /// Lane indices sorted for display: CPUs in order, then streams.
+    public var lanes: [Int] {
+        if let sortedCache { return sortedCache }
+        let sorted = keys.indices.sorted { keys[$0] < keys[$1] }
+        sortedCache = sorted
+        return sorted
+    }
+
+    public func key(ofLane lane: Int) -> LaneKey? { keys.indices.contains(lane) ? keys[lane] : nil }
+
+    /// The lane of CPU `cpu`, if it has events.
+    public func lane(cpu: Int32) -> Int? {
+        guard cpu >= 0, Int(cpu) < laneOfCPU.count, laneOfCPU[Int(cpu)] >= 0 else { return nil }
+        return laneOfCPU[Int(cpu)]
+    }
+
+    /// The lane a record is drawn in.
+    public func lane(of record: EventRecord) -> Int? {
+        record.cpu >= 0 ? lane(cpu: record.cpu)
+            : laneOfKey[LaneKey(cpu: -1, trace: record.trace, stream: record.stream)]
+    }
+
+    private func laneCreating(for record: EventRecord) -> Int? {
+        if record.cpu >= 0 {
+            guard record.cpu < 65_536 else { return nil }
+            if let lane = lane(cpu: record.cpu) { return lane }
+            return add(.cpu(record.cpu))
         }
+        let key = LaneKey(cpu: -1, trace: record.trace, stream: record.stream)
+        return laneOfKey[key] ?? add(key)
     }
 
-    func addEvent(cpu: Int32, time: Int64) {
-        guard cpu >= 0, cpu < 65_536 else { unknownCPUEvents += 1; return }
-        let c = Int(cpu)
-        ensure(c)
-        eventTimes[c].append(time)
+    private func add(_ key: LaneKey) -> Int {
+        keys.append(key)
+        let lane = keys.count - 1
+        laneOfKey[key] = lane
+        if key.isCPU {
+            while laneOfCPU.count <= Int(key.cpu) { laneOfCPU.append(-1) }
+            laneOfCPU[Int(key.cpu)] = lane
+        }
+        eventTimes.append([])
+        switchTimes.append([])
+        switchTasks.append([])
+        busyPrefix.append([])
+        sortedCache = nil
+        return lane
     }
 
-    func addLost(_ range: LostRange) {
-        if range.cpu >= 0 && range.cpu < 65_536 { ensure(Int(range.cpu)) }
-        lostRanges.append(range)
+    func addEvent(_ record: EventRecord) {
+        guard let lane = laneCreating(for: record) else { return }
+        eventTimes[lane].append(record.timestamp)
     }
 
-    func addSwitch(cpu: Int32, time: Int64, previous: TaskRef?, next: TaskRef) {
-        guard cpu >= 0, cpu < 65_536 else { return }
-        let c = Int(cpu)
-        ensure(c)
+    func addLost(_ record: EventRecord, _ range: LostRange) {
+        guard let lane = laneCreating(for: record) else { return }
+        lostRanges.append((lane, range))
+    }
+
+    func addSwitch(_ record: EventRecord, previous: TaskRef?, next: TaskRef) {
+        guard let c = laneCreating(for: record) else { return }
+        let time = record.timestamp
         hasScheduler = true
         if switchTimes[c].isEmpty, let previous {
             // Before its first switch the CPU ran the previous task, since its first event.
@@ -143,23 +204,23 @@ public final class ActivityIndex {
         return low
     }
 
-    /// Events on `cpu` in `[from, to)`.
-    public func eventCount(cpu: Int, from: Int64, to: Int64) -> Int {
-        guard eventTimes.indices.contains(cpu), to > from else { return 0 }
-        let a = eventTimes[cpu]
+    /// Events in `lane` in `[from, to)`.
+    public func eventCount(lane: Int, from: Int64, to: Int64) -> Int {
+        guard eventTimes.indices.contains(lane), to > from else { return 0 }
+        let a = eventTimes[lane]
         return Self.firstIndex(a, atOrAfter: to) - Self.firstIndex(a, atOrAfter: from)
     }
 
-    /// Events on `cpu` in total.
-    public func eventCount(cpu: Int) -> Int {
-        eventTimes.indices.contains(cpu) ? eventTimes[cpu].count : 0
+    /// Events in `lane` in total.
+    public func eventCount(lane: Int) -> Int {
+        eventTimes.indices.contains(lane) ? eventTimes[lane].count : 0
     }
 
-    /// The task running on `cpu` at `time`, when scheduler events tell.
-    public func runningTask(cpu: Int, at time: Int64) -> Int32? {
-        guard switchTimes.indices.contains(cpu) else { return nil }
-        let i = Self.lastIndex(switchTimes[cpu], atOrBefore: time)
-        return i >= 0 ? switchTasks[cpu][i] : nil
+    /// The task running in `lane` at `time`, when scheduler events tell.
+    public func runningTask(lane: Int, at time: Int64) -> Int32? {
+        guard switchTimes.indices.contains(lane) else { return nil }
+        let i = Self.lastIndex(switchTimes[lane], atOrBefore: time)
+        return i >= 0 ? switchTasks[lane][i] : nil
     }
 
     private func busyTime(_ c: Int, upTo time: Int64) -> Int64 {
@@ -170,9 +231,10 @@ public final class ActivityIndex {
         return busy
     }
 
-    /// What ran on `cpu` in `[from, to)`: busy share, longest-running task, event count.
-    public func sample(cpu: Int, from: Int64, to: Int64) -> LaneSample {
-        let events = eventCount(cpu: cpu, from: from, to: to)
+    /// What ran in `lane` in `[from, to)`: busy share, longest-running task, event count.
+    public func sample(lane: Int, from: Int64, to: Int64) -> LaneSample {
+        let cpu = lane
+        let events = eventCount(lane: cpu, from: from, to: to)
         guard switchTimes.indices.contains(cpu), !switchTimes[cpu].isEmpty, to > from else {
             return LaneSample(busyFraction: 0, task: nil, events: events)
         }
@@ -206,15 +268,12 @@ public final class ActivityIndex {
             bestTask = task
             bestTime = time
         }
-        if bestTask == nil {
-            bestTask = ids[first] == TaskTable.idle || times[first] <= start ? ids[first] : nil
-        }
         return LaneSample(busyFraction: min(1, max(0, busy)), task: bestTask ?? TaskTable.idle, events: events)
     }
 
-    /// Lost ranges overlapping `[from, to)` on `cpu`.
-    public func lostRanges(cpu: Int32, from: Int64, to: Int64) -> [LostRange] {
-        lostRanges.filter { $0.cpu == cpu && $0.until >= from && $0.since < to }
+    /// Lost ranges overlapping `[from, to)` in `lane`.
+    public func lostRanges(lane: Int, from: Int64, to: Int64) -> [LostRange] {
+        lostRanges.filter { $0.lane == lane && $0.range.until >= from && $0.range.since < to }.map(\.range)
     }
 
     /// Bytes of memory the activity index takes.

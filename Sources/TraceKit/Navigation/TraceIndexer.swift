@@ -59,17 +59,17 @@ public final class TraceIndexer {
     private func note(_ record: EventRecord) {
         let activity = index.activity
         if case .lostEvents(let count, let since) = record.kind {
-            activity.addLost(LostRange(cpu: record.cpu, since: since, until: record.timestamp, count: count))
+            activity.addLost(record, LostRange(cpu: record.cpu, since: since, until: record.timestamp, count: count))
             return
         }
-        activity.addEvent(cpu: record.cpu, time: record.timestamp)
+        activity.addEvent(record)
         guard isSchedulerSwitch(record) else { return }
         switchCapture.reset()
         try? set.trace(of: record).decodeFields(of: record, scope: .payload, into: &switchCapture)
         let v = switchCapture.values
         guard let next = (v[2] ?? v[3])?.integerValue?.int64 else { return }
         let prev = (v[0] ?? v[1])?.integerValue?.int64
-        activity.addSwitch(cpu: record.cpu, time: record.timestamp,
+        activity.addSwitch(record,
                            previous: prev.map { TaskRef(pid: $0, comm: v[4]?.stringValue ?? "") },
                            next: TaskRef(pid: next, comm: v[5]?.stringValue ?? ""))
     }
