@@ -25,6 +25,8 @@ public final class ViewerModel {
     public private(set) var statisticsJob: StatisticsCollector?
     /// The time range the statistics cover (nil: the whole trace).
     public private(set) var statisticsRange: ClosedRange<Int64>?
+    /// Records per background step, adapted to keep steps short.
+    private var stepSize = 1024
 
     public init(set: TraceSet) throws {
         self.set = set
@@ -190,8 +192,15 @@ public final class ViewerModel {
     @discardableResult
     public func doBackgroundWork(until deadline: UInt64) -> BackgroundProgress {
         var progress = BackgroundProgress()
-        let slice = 4096
         repeat {
+            let slice = stepSize
+            let stepStart = MonotonicClock.now()
+            defer {
+                // Keep each step near 2 ms so a key never waits long behind one.
+                let took = MonotonicClock.now() - stepStart
+                if took < 1_000_000 { stepSize = min(65_536, stepSize * 2) }
+                if took > 4_000_000 { stepSize = max(64, stepSize / 2) }
+            }
             // The filter runs right behind the indexer, so the scheduler lanes already tell each
             // record's task when the filter asks for it.
             if let scanner = filterScanner, !scanner.isComplete,
