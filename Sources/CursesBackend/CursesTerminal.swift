@@ -151,29 +151,34 @@ public final class CursesTerminal: TerminalBackend {
             werase(stdscr)
             if full { clearok(stdscr, true) }
         }
-        var styleCache: [Cell: (attr_t, Int32)] = [:]
-        let previous = lastFrame
-        for y in 0..<buffer.height {
-            for x in 0..<buffer.width {
-                let cell = buffer[x, y]
-                if cell.isContinuation { continue }
-                if !repaint, let previous, previous[x, y] == cell {
-                    // A wide character before may have been replaced: redraw its neighbour too.
-                    if !(x > 0 && previous[x - 1, y] != buffer[x - 1, y] && CharacterWidth.of(previous[x - 1, y].scalar) == 2) {
-                        continue
+        // Resolved styles per (role, background role) pair, built on first use in this frame.
+        let roles = StyleRole.allCases.count + 1
+        var styles = [(attr_t, Int32)?](repeating: nil, count: roles * roles)
+        let width = buffer.width
+        let previous = repaint ? nil : lastFrame
+        buffer.cells.withUnsafeBufferPointer { new in
+            let old = previous?.cells ?? []
+            old.withUnsafeBufferPointer { old in
+                for i in 0..<new.count {
+                    let cell = new[i]
+                    if cell.isContinuation { continue }
+                    if !old.isEmpty && old[i] == cell {
+                        // A wide character replaced just before this cell may have covered it.
+                        let x = i % width
+                        if x == 0 || old[i - 1] == new[i - 1] || CharacterWidth.of(old[i - 1].scalar) != 2 { continue }
                     }
+                    let slot = Int(cell.role.rawValue) * roles + Int(cell.background.map { $0.rawValue + 1 } ?? 0)
+                    let style: (attr_t, Int32)
+                    if let known = styles[slot] {
+                        style = known
+                    } else {
+                        let resolved = theme.resolve(cell, mode: mode)
+                        style = (attributes(resolved.attributes), pair(resolved))
+                        styles[slot] = style
+                    }
+                    let scalar = cell.scalar.value < 0x20 ? 0x3F : cell.scalar.value
+                    _ = ringside_put_cell(Int32(i / width), Int32(i % width), wchar_t(scalar), style.0, style.1)
                 }
-                let styleKey = Cell(" ", role: cell.role, background: cell.background)
-                let style: (attr_t, Int32)
-                if let cached = styleCache[styleKey] {
-                    style = cached
-                } else {
-                    let resolved = theme.resolve(cell, mode: mode)
-                    style = (attributes(resolved.attributes), pair(resolved))
-                    styleCache[styleKey] = style
-                }
-                let scalar = cell.scalar.value < 0x20 ? 0x3F : cell.scalar.value
-                _ = ringside_put_cell(Int32(y), Int32(x), wchar_t(scalar), style.0, style.1)
             }
         }
         repaint = false

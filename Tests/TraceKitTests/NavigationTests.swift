@@ -91,6 +91,26 @@ final class NavigationTests: XCTestCase {
                        [LostRange(cpu: 2, since: 15_000, until: 20_000, count: 9)])
     }
 
+    func testLaneSweepsAgreeWithSingleQueries() throws {
+        let set = TraceSet(traces: [makeTrace()])
+        let indexer = try TraceIndexer(set: set)
+        indexer.step(maxRecords: .max)
+        let activity = indexer.index.activity
+        for lane in activity.lanes {
+            for (start, step) in [(Int64(-100), Int64(7)), (0, 1), (3, 250), (10, 1000), (14_000, 3)] {
+                let bounds = (0...40).map { start + Int64($0) * step }
+                let sweep = activity.samples(lane: lane, bounds: bounds)
+                let counts = activity.eventCounts(lane: lane, bounds: bounds)
+                for k in 0..<40 {
+                    let single = activity.sample(lane: lane, from: bounds[k], to: bounds[k + 1])
+                    XCTAssertEqual(sweep[k].busyFraction, single.busyFraction, accuracy: 1e-9, "lane \(lane) slice \(k)")
+                    if single.busyFraction > 0 { XCTAssertEqual(sweep[k].task, single.task, "lane \(lane) slice \(k)") }
+                    XCTAssertEqual(counts[k], activity.eventCount(lane: lane, from: bounds[k], to: bounds[k + 1]))
+                }
+            }
+        }
+    }
+
     func testMatchSetRankAndSelect() {
         var set = MatchSet()
         var expected: [Int] = []

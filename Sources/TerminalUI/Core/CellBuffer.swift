@@ -34,11 +34,35 @@ public struct CellBuffer: Sendable, Equatable {
     public var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
 
     public subscript(x: Int, y: Int) -> Cell {
-        get { x >= 0 && x < width && y >= 0 && y < height ? cells[y * width + x] : .blank }
-        set {
+        @inline(__always) get { x >= 0 && x < width && y >= 0 && y < height ? cells[y * width + x] : .blank }
+        @inline(__always) set {
             guard x >= 0 && x < width && y >= 0 && y < height else { return }
             cells[y * width + x] = newValue
         }
+    }
+
+    /// The cells of `area` (which must lie inside the buffer), row by row.
+    public func cells(in area: Rect) -> [Cell] {
+        let r = clipped(area)
+        var out: [Cell] = []
+        out.reserveCapacity(r.width * r.height)
+        for y in r.y..<r.maxY { out.append(contentsOf: cells[(y * width + r.x)..<(y * width + r.maxX)]) }
+        return out
+    }
+
+    /// Puts back cells taken with `cells(in:)` from an area of the same size.
+    public mutating func paste(_ saved: [Cell], into area: Rect) {
+        let r = clipped(area)
+        guard saved.count == r.width * r.height, r == area else { return }
+        for row in 0..<r.height {
+            let start = (r.y + row) * width + r.x
+            cells.replaceSubrange(start..<(start + r.width), with: saved[(row * r.width)..<((row + 1) * r.width)])
+        }
+    }
+
+    private func clipped(_ area: Rect) -> Rect {
+        let x0 = max(0, area.x), y0 = max(0, area.y)
+        return Rect(x: x0, y: y0, width: min(width, area.maxX) - x0, height: min(height, area.maxY) - y0)
     }
 
     /// Fills `area` (clipped to the buffer) with `cell`.

@@ -43,6 +43,7 @@ public enum ScreenComposer {
             let streams = set.traces[Int(key.trace)].streams
             return streams.indices.contains(Int(key.stream)) ? streams[Int(key.stream)].name : nil
         }
+        timeline.cache = controller.timelineCache
         timeline.render(into: &buffer, area: timelineArea)
 
         // Event list.

@@ -7,6 +7,8 @@ public final class ViewerController {
     public let model: ViewerModel
     public var keymap: Keymap
     public private(set) var themes: ThemeCatalog
+    /// Drawn lanes kept between frames.
+    public let timelineCache = TimelineCache()
 
     public init(model: ViewerModel, width: Int, height: Int, themes: ThemeCatalog = ThemeCatalog(directories: []),
                 themeIndex: Int = 0, keymap: Keymap = .standard) {

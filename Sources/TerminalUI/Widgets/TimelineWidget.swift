@@ -38,9 +38,29 @@ public struct TimelineWidget {
         self.focused = focused
     }
 
+    /// Keeps the drawn ruler and lanes between frames while the view does not change (moving in the
+    /// list only moves the cursor line).
+    public var cache: TimelineCache?
+
     /// Renders the ruler on the first row of `area` and the lanes below it.
     public func render(into buffer: inout CellBuffer, area: Rect) {
         guard area.height > 0, area.width > labelWidth else { return }
+        let key = TimelineCache.Key(area: area, viewStart: viewStart, viewEnd: viewEnd, laneCount: laneCount,
+                                    labelWidth: labelWidth, records: activity.recordsNoted, taskColors: taskColors,
+                                    unicode: glyphs.unicode, focused: focused)
+        if let cache, cache.key == key, let cells = cache.cells, cells.count == area.width * area.height {
+            buffer.paste(cells, into: area)
+        } else {
+            renderLanes(into: &buffer, area: area)
+            if let cache {
+                cache.key = key
+                cache.cells = buffer.cells(in: area)
+            }
+        }
+        renderMarks(into: &buffer, area: area)
+    }
+
+    private func renderLanes(into buffer: inout CellBuffer, area: Rect) {
         buffer.fill(area, with: Cell(" ", role: .normal))
         let time = Rect(x: area.x + labelWidth, y: area.y, width: area.width - labelWidth, height: area.height)
         renderRuler(into: &buffer, row: area.y, area: time)
@@ -66,6 +86,12 @@ public struct TimelineWidget {
             let more = "+\(sortedLanes.count - lanes)"
             buffer.write(more, x: area.x + max(0, labelWidth - more.count - 1), y: area.y + lanes, role: .dim)
         }
+    }
+
+    /// Cursor and marker lines over the ruler and lanes.
+    private func renderMarks(into buffer: inout CellBuffer, area: Rect) {
+        let time = Rect(x: area.x + labelWidth, y: area.y, width: area.width - labelWidth, height: area.height)
+        let lanes = min(laneCount, area.height - 1, activity.laneCount)
         let bottom = area.y + max(0, lanes)
         for (t, role) in [(markerA, StyleRole.markerA), (markerB, .markerB), (cursorTime, .cursor)] {
             guard let t, let column = column(of: t, in: time) else { continue }
@@ -161,9 +187,13 @@ public struct TimelineWidget {
         case task(Int32)
     }
 
-    private func subCell(cpu: Int, from: Int64, to: Int64) -> SubCell {
-        let s = activity.sample(lane: cpu, from: from, to: max(to, from + 1))
-        if let task = s.task, task != TaskTable.idle, s.busyFraction >= 0.3 || (to - from <= 1 && s.busyFraction > 0) {
+    /// Times of the half-column boundaries of `area`: 2 * width + 1 values.
+    private func halfColumnBounds(_ area: Rect) -> [Int64] {
+        (0...(2 * area.width)).map { time(Double($0) / 2, area) }
+    }
+
+    private func subCell(_ s: LaneSample, span: Int64) -> SubCell {
+        if let task = s.task, task != TaskTable.idle, s.busyFraction >= 0.3 || (span <= 1 && s.busyFraction > 0) {
             return .task(task)
         }
         return .idle(light: s.busyFraction > 0)
@@ -171,10 +201,12 @@ public struct TimelineWidget {
 
     private func renderSchedulerLane(cpu: Int, into buffer: inout CellBuffer, row y: Int, area: Rect) {
         var cellTasks: [Int32?] = Array(repeating: nil, count: area.width)
+        let bounds = halfColumnBounds(area)
+        let samples = activity.samples(lane: cpu, bounds: bounds)
+        guard samples.count == 2 * area.width else { return }
         for c in 0..<area.width {
-            let t0 = time(Double(c), area), tm = time(Double(c) + 0.5, area), t1 = time(Double(c + 1), area)
-            let left = subCell(cpu: cpu, from: t0, to: max(tm, t0 + 1))
-            let right = subCell(cpu: cpu, from: tm, to: max(t1, tm + 1))
+            let left = subCell(samples[2 * c], span: bounds[2 * c + 1] - bounds[2 * c])
+            let right = subCell(samples[2 * c + 1], span: bounds[2 * c + 2] - bounds[2 * c + 1])
             let x = area.x + c
             switch (left, right) {
             case (.idle(let a), .idle(let b)):
@@ -220,13 +252,8 @@ public struct TimelineWidget {
     }
 
     private func renderDensityLane(cpu: Int, into buffer: inout CellBuffer, row y: Int, area: Rect) {
-        var counts: [Int] = []
-        counts.reserveCapacity(area.width * 2)
-        for c in 0..<area.width {
-            let t0 = time(Double(c), area), tm = time(Double(c) + 0.5, area), t1 = time(Double(c + 1), area)
-            counts.append(activity.eventCount(lane: cpu, from: t0, to: tm))
-            counts.append(activity.eventCount(lane: cpu, from: tm, to: t1))
-        }
+        let counts = activity.eventCounts(lane: cpu, bounds: halfColumnBounds(area))
+        guard counts.count == 2 * area.width else { return }
         let peak = counts.max() ?? 0
         func level(_ n: Int) -> Int {
             guard n > 0 else { return 0 }
@@ -248,6 +275,22 @@ public struct TimelineWidget {
             }
         }
     }
+}
+
+/// The last drawn ruler and lanes, reused while nothing they show has changed.
+public final class TimelineCache {
+    struct Key: Equatable {
+        var area: Rect
+        var viewStart: Int64, viewEnd: Int64
+        var laneCount: Int, labelWidth: Int
+        var records: Int
+        var taskColors: Bool, unicode: Bool, focused: Bool
+    }
+
+    var key: Key?
+    var cells: [Cell]?
+
+    public init() {}
 }
 
 #if canImport(Glibc)

@@ -144,12 +144,17 @@ public final class ActivityIndex {
         return lane
     }
 
+    /// Records noted so far (lanes change only when this does).
+    public private(set) var recordsNoted = 0
+
     func addEvent(_ record: EventRecord) {
+        recordsNoted += 1
         guard let lane = laneCreating(for: record) else { return }
         eventTimes[lane].append(record.timestamp)
     }
 
     func addLost(_ record: EventRecord, _ range: LostRange) {
+        recordsNoted += 1
         guard let lane = laneCreating(for: record) else { return }
         lostRanges.append((lane, range))
     }
@@ -269,6 +274,102 @@ public final class ActivityIndex {
             bestTime = time
         }
         return LaneSample(busyFraction: min(1, max(0, busy)), task: bestTask ?? TaskTable.idle, events: events)
+    }
+
+    /// Index of the last element `<= value`, searching forward from `start` (galloping), for
+    /// increasing values: sweeps over time touch memory in order.
+    @inline(__always)
+    static func lastIndex(_ a: [Int64], atOrBefore value: Int64, from start: Int) -> Int {
+        var low = max(0, start)
+        if low >= a.count || a[low] > value { return lastIndex(a, atOrBefore: value) }
+        var step = 1
+        var high = low + 1
+        while high < a.count && a[high] <= value {
+            low = high
+            step *= 2
+            high = low + step
+        }
+        high = min(high, a.count)
+        // a[low] <= value; a[high] > value or high == count.
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if a[mid] <= value { low = mid } else { high = mid }
+        }
+        return low
+    }
+
+    /// Samples of `lane` for consecutive slices `[bounds[i], bounds[i+1])` (bounds increasing), in one
+    /// sweep: the timeline draws a lane with this, at a cost that grows with the columns, not the
+    /// trace.
+    public func samples(lane: Int, bounds: [Int64]) -> [LaneSample] {
+        guard bounds.count >= 2 else { return [] }
+        let n = bounds.count - 1
+        var out = [LaneSample](repeating: LaneSample(busyFraction: 0, task: nil, events: 0), count: n)
+        guard switchTimes.indices.contains(lane), !switchTimes[lane].isEmpty else { return out }
+        let times = switchTimes[lane], ids = switchTasks[lane], prefix = busyPrefix[lane]
+        // Index of the last switch at or before each bound, and busy time up to it.
+        var index = [Int](repeating: -1, count: bounds.count)
+        var busy = [Int64](repeating: 0, count: bounds.count)
+        var cursor = 0
+        for (b, t) in bounds.enumerated() {
+            let i = Self.lastIndex(times, atOrBefore: t, from: cursor)
+            index[b] = i
+            if i >= 0 {
+                cursor = i
+                busy[b] = prefix[i] + (ids[i] != TaskTable.idle ? t - times[i] : 0)
+            }
+        }
+        var candidates: [(Int32, Int64)] = []
+        candidates.reserveCapacity(16)
+        for k in 0..<n {
+            let from = bounds[k], to = bounds[k + 1]
+            guard to > from, to > times[0] else { continue }
+            let fraction = Double(busy[k + 1] - busy[k]) / Double(to - from)
+            let first = max(0, index[k])
+            let last = max(first, Self.lastIndex(times, atOrBefore: to - 1, from: first))
+            // The longest-running non-idle task; with many intervals, an even sample of 16.
+            candidates.removeAll(keepingCapacity: true)
+            let stride = max(1, (last - first + 1) / 16)
+            var i = first
+            while i <= last {
+                let task = ids[i]
+                if task != TaskTable.idle {
+                    let s = max(times[i], from)
+                    let e = min(i + 1 < times.count ? times[i + 1] : to, to)
+                    let span = max(0, e - s) + (stride > 1 ? 1 : 0)
+                    if let c = candidates.firstIndex(where: { $0.0 == task }) {
+                        candidates[c].1 += span
+                    } else {
+                        candidates.append((task, span))
+                    }
+                }
+                i += stride
+            }
+            var best: Int32 = TaskTable.idle
+            var bestTime: Int64 = -1
+            for (task, time) in candidates where time > bestTime {
+                best = task
+                bestTime = time
+            }
+            out[k] = LaneSample(busyFraction: min(1, max(0, fraction)), task: best, events: 0)
+        }
+        return out
+    }
+
+    /// Event counts of `lane` in consecutive slices `[bounds[i], bounds[i+1])`, in one sweep.
+    public func eventCounts(lane: Int, bounds: [Int64]) -> [Int] {
+        guard bounds.count >= 2, eventTimes.indices.contains(lane) else { return [] }
+        let a = eventTimes[lane]
+        var positions: [Int] = []
+        positions.reserveCapacity(bounds.count)
+        var cursor = 0
+        for t in bounds {
+            // First index with a[i] >= t == (last index with a[i] <= t - 1) + 1.
+            let i = Self.lastIndex(a, atOrBefore: t &- 1, from: cursor) + 1
+            positions.append(i)
+            cursor = max(0, i - 1)
+        }
+        return (0..<(bounds.count - 1)).map { max(0, positions[$0 + 1] - positions[$0]) }
     }
 
     /// Lost ranges overlapping `[from, to)` in `lane`.
