@@ -181,6 +181,15 @@ public final class ViewerModel {
                                             taskOf: { [weak self] in self?.task(of: $0) })
     }
 
+    // MARK: - Growing traces (live)
+
+    /// Tells the model that the trace grew (records appended to its streams, e.g. a live window):
+    /// indexing and filtering continue from where they stopped.
+    public func traceGrew() {
+        indexer.refresh()
+        filterScanner?.refresh()
+    }
+
     // MARK: - Background work
 
     public var hasBackgroundWork: Bool {

@@ -31,6 +31,8 @@ public struct AppState: Sendable, Equatable {
     public var focus: Pane = .list
     public var selectedRow = 0
     public var listTop = 0
+    /// True when the selection sits on the last row and should stay there as rows are added.
+    public var followTail = false
     /// Ordinal the selection should stay on while the rows are being recomputed (new filter).
     public var anchorOrdinal: Int?
     /// Visible time range of the timeline, `[viewStart, viewEnd)`.

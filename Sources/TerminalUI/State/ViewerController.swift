@@ -223,6 +223,7 @@ public final class ViewerController {
             return .all
         }
         state.selectedRow = max(0, min(row, count - 1))
+        state.followTail = row >= count - 1 && count > 1
         state.detailsScroll = 0
         scrollSelectionIntoView()
         if let ordinal = model.ordinal(ofRow: state.selectedRow), let record = model.record(atOrdinal: ordinal) {
@@ -539,6 +540,13 @@ public final class ViewerController {
     /// Updates the state after background progress.
     public func follow(_ progress: BackgroundProgress) -> Redraw {
         var redraw: Redraw = .status
+        if progress.indexed || progress.filtered {
+            // A selection on the last row follows new records (live traces, growing index).
+            if state.followTail && state.anchorOrdinal == nil && model.rowCount > 0 {
+                state.selectedRow = model.rowCount - 1
+                scrollSelectionIntoView()
+            }
+        }
         if progress.indexed {
             let wasEmpty = state.viewEnd - state.viewStart <= 1
             syncView()
