@@ -39,7 +39,7 @@ final class ScreenTests: XCTestCase {
     func testFirstScreen() throws {
         let c = try makeController()
         XCTAssertEqual(screen(c), [
-            " ringside | sched-test  | view 5.000000000 - 5.001000000 (1 ms)  | cursor 5.000000000",
+            " ringside | sched-test  | view 5.000000000 - 5.001000000 (1 ms)  | cursor 5.000000000 (+0 ns)",
             "time    |0.0 ms  +0.1 ms  +0.2 ms  +0.3 ms  +0.4 ms   +0.5 ms  +0.6 ms  +0.7 ms  +0.8 ms  +0.9 ms",
             "CPU 0   |bash#########################################",
             "CPU 1   |make##########################################cc1##############xxxxxxxxxx##################",
@@ -68,7 +68,7 @@ final class ScreenTests: XCTestCase {
             " Task        : swapper/0 (pid 0)",
             " Trace       : sched-test, stream cpu0",
             " Payload",
-            " event 1 of 15                                                                       ? help  q quit",
+            " sched-test | view +0 ns to +1 ms (1 ms) | event 1 of 15                             ? help  q quit",
         ])
     }
 
@@ -82,7 +82,7 @@ final class ScreenTests: XCTestCase {
         let c = try makeController()
         press("jj", c)
         XCTAssertEqual(c.state.selectedRow, 2)
-        XCTAssertTrue(status(c).hasPrefix(" event 3 of 15"))
+        XCTAssertTrue(status(c).contains("| event 3 of 15 "), status(c))
         XCTAssertEqual(c.state.cursorTime, 5_000_050_000, "the time cursor follows the selection")
         press("G", c)
         XCTAssertEqual(c.state.selectedRow, 14)
@@ -107,7 +107,8 @@ final class ScreenTests: XCTestCase {
         XCTAssertEqual(c.model.rowCount, 5)
         let shown = screen(c)
         XCTAssertEqual(shown[5], "   5.000050000   1 make-200 irq_handler_entry irq=17 name=\"eth0\" flags=0x81")
-        XCTAssertTrue(status(c).contains("match 1 of 5 (15 events) | filter: cpu == 1 && event =~ \"irq*\""), status(c))
+        XCTAssertTrue(status(c).contains("match 1 of 5 (15 events) | filter: cpu =="), status(c))
+        XCTAssertEqual(c.state.filterText, "cpu == 1 && event =~ \"irq*\"")
         press("F", c)
         XCTAssertNil(c.state.filterText)
         XCTAssertEqual(c.model.rowCount, 15)
@@ -239,6 +240,25 @@ final class ScreenTests: XCTestCase {
         for _ in 0..<10 { press("T", c) }
         c.handle(.resize(width: 1, height: 1))
         XCTAssertEqual(screen(c).count, 1)
+    }
+
+    func testLanesScrollWhenTheyDoNotFit() throws {
+        let trace = MemoryTrace(name: "many")
+        for cpu in 0..<12 {
+            trace.addStream(StreamInfo(name: "cpu\(cpu)", cpu: Int32(cpu), file: ""))
+            trace.append(stream: cpu, timestamp: Int64(cpu), classIndex: trace.classIndex(named: "e"))
+        }
+        let c = ViewerController(model: try TestTraces.model(trace), width: 60, height: 20)
+        XCTAssertEqual(c.layout.laneCount, 4)
+        XCTAssertTrue(screen(c)[2].hasPrefix("CPU 0"))
+        XCTAssertTrue(screen(c)[5].hasPrefix("CPU 3+8"), screen(c)[5])
+        press("JJ", c)
+        XCTAssertTrue(screen(c)[2].hasPrefix("CPU 2-2"), screen(c)[2])
+        press("JJJJJJJJJJ", c)
+        XCTAssertEqual(c.state.laneTop, 8)
+        XCTAssertTrue(screen(c)[5].hasPrefix("CPU 11"))
+        press("K", c)
+        XCTAssertEqual(c.state.laneTop, 7)
     }
 
     func testQuit() throws {

@@ -3,7 +3,7 @@
 public enum Action: String, CaseIterable, Sendable {
     case quit, help, cancel
     case down, up, pageDown, pageUp, first, last
-    case panLeft, panRight, zoomIn, zoomOut, fit
+    case panLeft, panRight, zoomIn, zoomOut, fit, lanesDown, lanesUp
     case focusNext, focusPrevious
     case toggleDetails
     case filter, clearFilter
@@ -20,7 +20,7 @@ public enum Action: String, CaseIterable, Sendable {
         case .quit, .help, .cancel, .redraw, .nextTheme: return "General"
         case .down, .up, .pageDown, .pageUp, .first, .last, .focusNext, .focusPrevious, .toggleDetails:
             return "Event list and panes"
-        case .panLeft, .panRight, .zoomIn, .zoomOut, .fit: return "Timeline"
+        case .panLeft, .panRight, .zoomIn, .zoomOut, .fit, .lanesDown, .lanesUp: return "Timeline"
         case .filter, .clearFilter, .search, .searchNext, .searchPrevious, .gotoTime: return "Filter, search, go to"
         case .markerA, .markerB, .clearMarkers, .bookmark, .nextBookmark, .previousBookmark: return "Markers and bookmarks"
         case .statistics, .sortStatistics, .statisticsRange: return "Statistics"
@@ -43,6 +43,8 @@ public enum Action: String, CaseIterable, Sendable {
         case .zoomIn: return "Zoom in around the cursor"
         case .zoomOut: return "Zoom out around the cursor"
         case .fit: return "Fit the whole trace in the timeline"
+        case .lanesDown: return "Scroll the CPU lanes down (when there are more than fit)"
+        case .lanesUp: return "Scroll the CPU lanes up"
         case .focusNext: return "Focus the next pane (list, timeline, details)"
         case .focusPrevious: return "Focus the previous pane"
         case .toggleDetails: return "Show or hide the details of the selected event"
@@ -83,6 +85,8 @@ public enum Action: String, CaseIterable, Sendable {
         case .zoomIn: return [.char("+"), .char("=")]
         case .zoomOut: return [.char("-"), .char("_")]
         case .fit: return [.char("0")]
+        case .lanesDown: return [.char("J")]
+        case .lanesUp: return [.char("K")]
         case .focusNext: return [.tab]
         case .focusPrevious: return [.backTab]
         case .toggleDetails: return [.enter, .char("d")]

@@ -29,6 +29,7 @@ public enum ScreenComposer {
         title += "  " + String(glyphs.vertical) + " view " + TimeFormatting.clock(state.viewStart, domain: domain)
             + dash + TimeFormatting.clock(state.viewEnd, domain: domain) + " (" + TimeFormatting.duration(span) + ")"
         title += "  " + String(glyphs.vertical) + " cursor " + TimeFormatting.clock(state.cursorTime, domain: domain)
+            + " (+" + TimeFormatting.duration(state.cursorTime - model.traceStart) + ")"
         buffer.write(title, x: 0, y: 0, role: .title)
 
         // Timeline.
@@ -44,6 +45,7 @@ public enum ScreenComposer {
             return streams.indices.contains(Int(key.stream)) ? streams[Int(key.stream)].name : nil
         }
         timeline.cache = controller.timelineCache
+        timeline.laneTop = state.laneTop
         timeline.render(into: &buffer, area: timelineArea)
 
         // Event list.
@@ -115,6 +117,11 @@ public enum ScreenComposer {
         let state = controller.state
         let model = controller.model
         var segments: [String] = []
+        // The trace and the visible range, short: the title has them in full.
+        let span = state.viewEnd - state.viewStart
+        segments.append(TextFit.truncate(model.set.name, 24, ellipsis: "~"))
+        segments.append("view +" + TimeFormatting.duration(state.viewStart - model.traceStart) + " to +"
+                        + TimeFormatting.duration(state.viewEnd - model.traceStart) + " (" + TimeFormatting.duration(span) + ")")
         let total = model.index.recordCount
         let position = model.rowCount == 0 ? 0 : state.selectedRow + 1
         if let filter = state.filterText {

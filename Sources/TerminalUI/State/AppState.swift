@@ -40,6 +40,8 @@ public struct AppState: Sendable, Equatable {
     public var viewEnd: Int64 = 1
     /// True while the view shows the whole trace (it grows with the index until the user zooms).
     public var fitted = true
+    /// First lane shown when there are more lanes than rows for them.
+    public var laneTop = 0
     public var cursorTime: Int64 = 0
     public var markerA: Int64?
     public var markerB: Int64?

@@ -100,6 +100,10 @@ public final class ViewerController {
             return pan(by: direction * max(1, (state.viewEnd - state.viewStart) / 4))
         case .zoomIn: return zoom(by: 0.5, around: state.cursorTime)
         case .zoomOut: return zoom(by: 2, around: state.cursorTime)
+        case .lanesDown, .lanesUp:
+            let hidden = max(0, model.activity.laneCount - layout.laneCount)
+            state.laneTop = max(0, min(hidden, state.laneTop + (action == .lanesDown ? 1 : -1)))
+            return .timeline
         case .fit:
             state.fitted = true
             syncView()

@@ -18,6 +18,8 @@ public struct TimelineWidget {
     /// True when the theme and terminal can colour tasks; otherwise tasks are drawn with blocks.
     public var taskColors: Bool
     public var focused: Bool
+    /// First lane shown (lanes scroll when there are more than rows).
+    public var laneTop = 0
     /// Names lanes of streams without a CPU (the stream's name).
     public var streamNames: ((LaneKey) -> String?)?
 
@@ -46,7 +48,7 @@ public struct TimelineWidget {
     public func render(into buffer: inout CellBuffer, area: Rect) {
         guard area.height > 0, area.width > labelWidth else { return }
         let key = TimelineCache.Key(area: area, viewStart: viewStart, viewEnd: viewEnd, laneCount: laneCount,
-                                    labelWidth: labelWidth, records: activity.recordsNoted, taskColors: taskColors,
+                                    labelWidth: labelWidth + laneTop * 1000, records: activity.recordsNoted, taskColors: taskColors,
                                     unicode: glyphs.unicode, focused: focused)
         if let cache, cache.key == key, let cells = cache.cells, cells.count == area.width * area.height {
             buffer.paste(cells, into: area)
@@ -66,7 +68,9 @@ public struct TimelineWidget {
         renderRuler(into: &buffer, row: area.y, area: time)
         let label = focused ? glyphs.arrowRight + "time" : "time"
         buffer.write(TextFit.pad(label, labelWidth), x: area.x, y: area.y, role: focused ? .statusAccent : .rulerTick)
-        let sortedLanes = activity.lanes
+        let allLanes = activity.lanes
+        let top = max(0, min(laneTop, allLanes.count - min(laneCount, area.height - 1)))
+        let sortedLanes = Array(allLanes.dropFirst(top))
         let lanes = min(laneCount, area.height - 1, sortedLanes.count)
         if sortedLanes.isEmpty && area.height > 1 {
             buffer.write("(no events yet)", x: time.x + 1, y: area.y + 1, role: .dim, maxX: time.maxX)
@@ -81,6 +85,10 @@ public struct TimelineWidget {
                 renderDensityLane(cpu: lane, into: &buffer, row: y, area: time)
             }
             renderLost(lane: lane, into: &buffer, row: y, area: time)
+        }
+        if top > 0 && lanes > 0 {
+            let more = "-\(top)"
+            buffer.write(more, x: area.x + max(0, labelWidth - more.count - 1), y: area.y + 1, role: .dim)
         }
         if sortedLanes.count > lanes && lanes > 0 {
             let more = "+\(sortedLanes.count - lanes)"
