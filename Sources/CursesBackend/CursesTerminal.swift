@@ -46,7 +46,8 @@ public final class CursesTerminal: TerminalBackend {
         intrflush(stdscr, false)
         keypad(stdscr, true)
         curs_set(0)
-        set_escdelay(25)
+        // Esc alone is told from escape sequences by waiting this long for more bytes.
+        set_escdelay(10)
         mouseinterval(0)
         _ = mousemask(ringside_mouse_mask(), nil)
         var mode: ColorMode = .none
