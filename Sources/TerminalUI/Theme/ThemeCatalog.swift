@@ -49,6 +49,6 @@ public struct ThemeCatalog {
             return themes.count - 1
         }
         throw ThemeError(file: nameOrPath, line: 0,
-                         message: "no such theme; known themes: " + themes.map(\.name).joined(separator: ", "))
+                         message: "no such theme (known themes: " + themes.map(\.name).joined(separator: ", ") + ")")
     }
 }

@@ -3,7 +3,7 @@ public struct ThemeError: Error, CustomStringConvertible, Equatable {
     public var file: String
     public var line: Int
     public var message: String
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// Reads theme files: one `role = FOREGROUND [on BACKGROUND] [bold|dim|underline|reverse|italic]...`
