@@ -48,6 +48,9 @@ run_once() {
     tmux -L $socket send-keys t; tmux -L $socket send-keys -l '+1.5ms'; tmux -L $socket send-keys Enter; sleep 0.2
     tmux -L $socket send-keys s; sleep 0.5; tmux -L $socket send-keys o r Escape; sleep 0.2
     tmux -L $socket send-keys '?'; sleep 0.1; tmux -L $socket send-keys Escape; sleep 0.1
+    local pid
+    pid=$(pgrep -n -x ringside || true)
+    if [ -n "$pid" ]; then echo "peak resident memory: $(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status) MB"; fi
     tmux -L $socket send-keys q; sleep 0.5
     tmux -L $socket kill-server 2>/dev/null || true
     awk '/^key / {print $3 / 1000.0, $2}' "$log" | sort -n > "$log.keys"
