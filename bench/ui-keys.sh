@@ -49,7 +49,7 @@ run_once() {
     tmux -L $socket send-keys s; sleep 0.5; tmux -L $socket send-keys o r Escape; sleep 0.2
     tmux -L $socket send-keys '?'; sleep 0.1; tmux -L $socket send-keys Escape; sleep 0.1
     local pid
-    pid=$(pgrep -n -x ringside || true)
+    pid=$(pgrep -P "$(tmux -L $socket list-panes -F '#{pane_pid}' | head -1)" -x ringside || true)
     if [ -n "$pid" ]; then echo "peak resident memory: $(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status) MB"; fi
     tmux -L $socket send-keys q; sleep 0.5
     tmux -L $socket kill-server 2>/dev/null || true
