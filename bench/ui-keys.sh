@@ -54,14 +54,17 @@ run_once() {
     tmux -L $socket send-keys q; sleep 0.5
     tmux -L $socket kill-server 2>/dev/null || true
     awk '/^key / {print $3 / 1000.0, $2}' "$log" | sort -n > "$log.keys"
-    local n max p50 p95
+    awk '/^key / {print $4 / 1000.0, $2}' "$log" | sort -n > "$log.cpu"
+    local n
     n=$(wc -l < "$log.keys")
-    max=$(tail -1 "$log.keys")
-    p50=$(awk -v n="$n" 'NR == int(n * 0.5) + 1 {print $1}' "$log.keys")
-    p95=$(awk -v n="$n" 'NR == int(n * 0.95) + 1 {print $1}' "$log.keys")
-    echo "keystrokes: $n, frame time p50 ${p50} ms, p95 ${p95} ms, max ${max} ms"
-    echo "slowest: $(tail -5 "$log.keys" | tr '\n' ' ')"
-    rm -f "$log.keys"
+    stats() {
+        awk -v n="$n" 'NR == int(n * 0.5) + 1 {p50 = $1} NR == int(n * 0.95) + 1 {p95 = $1} {max = $1; key = $2}
+                       END {printf "p50 %.1f ms, p95 %.1f ms, max %.1f ms (%s)", p50, p95, max, key}' "$1"
+    }
+    echo "keystrokes: $n"
+    echo "  frame time (key read to screen written): $(stats "$log.keys")"
+    echo "  CPU time per frame (ringside's own work): $(stats "$log.cpu")"
+    rm -f "$log.keys" "$log.cpu"
 }
 
 echo "trace: $trace ($events events, $(du -sh "$trace" | cut -f1))"
@@ -74,4 +77,4 @@ if command -v babeltrace2 >/dev/null; then
     babeltrace2 "$trace" | head -1 >/dev/null || true
     echo "reference: babeltrace2 prints its first event in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 fi
-echo "targets: first screen <= 300 ms, every keystroke <= 16 ms"
+echo "targets: first screen <= 300 ms, every keystroke <= 16 ms (the machine has 2 cores shared with builds: wall times are noisy; CPU time is ringside's own cost)"

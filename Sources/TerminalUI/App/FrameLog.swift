@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Writes frame timings to a file for benchmarks (`RINGSIDE_FRAME_LOG=PATH`): one line per frame,
-/// `first-frame REALTIME_NS` for the first screen and `key NAME MICROSECONDS` for each keystroke
+/// `first-frame REALTIME_NS` for the first screen and `key NAME WALL_US CPU_US` for each keystroke
 /// from reading the key to the end of drawing.
 public final class FrameLog {
     private let file: UnsafeMutablePointer<FILE>
@@ -28,9 +28,18 @@ public final class FrameLog {
         fflush(file)
     }
 
-    public func key(_ name: String, microseconds: UInt64) {
-        fputs("key \(name.replacingSpaces) \(microseconds)\n", file)
+    /// A keystroke's frame: wall time from reading the key to the end of drawing, and the CPU time
+    /// the process spent on it (the rest is waiting for the terminal or for other processes).
+    public func key(_ name: String, microseconds: UInt64, cpuMicroseconds: UInt64) {
+        fputs("key \(name.replacingSpaces) \(microseconds) \(cpuMicroseconds)\n", file)
         fflush(file)
+    }
+
+    /// CPU time of the calling thread, in nanoseconds.
+    public static func threadCPUNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     public func note(_ text: String) {

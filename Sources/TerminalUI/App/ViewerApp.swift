@@ -35,6 +35,7 @@ public final class ViewerApp {
             let busy = controller.model.hasBackgroundWork
             if let event = backend.readInput(timeoutMilliseconds: busy ? 0 : 250) {
                 let start = MonotonicClock.now()
+                let cpuStart = frameLog == nil ? 0 : FrameLog.threadCPUNanoseconds()
                 var redraw = controller.handle(event)
                 // Apply keys that are already waiting before drawing (key repeat, pastes).
                 var extra = 0
@@ -49,7 +50,8 @@ public final class ViewerApp {
                     pendingProgress = .none
                 }
                 if let frameLog, case .key(let key) = event {
-                    frameLog.key(key.description, microseconds: (MonotonicClock.now() - start) / 1000)
+                    frameLog.key(key.description, microseconds: (MonotonicClock.now() - start) / 1000,
+                                 cpuMicroseconds: (FrameLog.threadCPUNanoseconds() - cpuStart) / 1000)
                 }
                 continue
             }
