@@ -63,4 +63,36 @@ final class ViewerModelTests: XCTestCase {
         XCTAssertNil(GotoTarget.parse("soon", cursor: 0, traceStart: 0, domain: .monotonic))
         XCTAssertNil(GotoTarget.parse("1:2:3:4", cursor: 0, traceStart: 0, domain: .monotonic))
     }
+
+    func testWildTimestampsNeverTrap() throws {
+        // Damaged traces can hold any timestamp: the viewer clamps instead of overflowing.
+        let trace = MemoryTrace(name: "wild")
+        trace.addStream(StreamInfo(name: "cpu0", cpu: 0, file: ""))
+        trace.addStream(StreamInfo(name: "cpu1", cpu: 1, file: ""))
+        let sw = trace.classIndex(named: "sched_switch")
+        let int = { (v: Int64) in FieldValue.integer(.signed(v), base: .decimal) }
+        trace.append(stream: 0, timestamp: Int64.min + 1, classIndex: sw,
+                     payload: [Field("prev_pid", int(0)), Field("next_pid", int(5)), Field("next_comm", .string("x"))])
+        trace.append(stream: 0, timestamp: 0, classIndex: sw,
+                     payload: [Field("prev_pid", int(5)), Field("next_pid", int(0))])
+        trace.append(stream: 1, timestamp: Int64.max, classIndex: 0,
+                     kind: .lostEvents(count: 1, since: Int64.min))
+        let model = try TestTraces.model(trace)
+        let c = ViewerController(model: model, width: 80, height: 24)
+        for key in ["G", "g", "+", "+", "-", "-", "-", "0", "l", "h", "m", "G", "M", "j", "s", "r", "\u{1B}"] {
+            c.handle(.key(key == "\u{1B}" ? .escape : .char(Character(key))))
+            model.finishBackgroundWork()
+            c.follow(BackgroundProgress(indexed: true, filtered: true, searched: true, counted: true))
+            _ = ScreenComposer.render(c, options: RenderOptions(unicode: true, colorMode: .indexed256))
+        }
+        c.handle(.key(.char("t")))
+        for ch in "+9000000000h" { c.handle(.key(.char(ch))) }
+        c.handle(.key(.enter))
+        c.handle(.key(.char("f")))
+        for ch in "elapsed > 1s" { c.handle(.key(.char(ch))) }
+        c.handle(.key(.enter))
+        model.finishBackgroundWork()
+        _ = ScreenComposer.render(c, options: RenderOptions(unicode: false, colorMode: .none))
+        XCTAssertEqual(model.rowCount, 2)
+    }
 }

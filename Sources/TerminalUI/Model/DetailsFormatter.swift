@@ -30,7 +30,7 @@ enum DetailsFormatter {
         lines.append(DetailLine(key: "Event", value: record.isLostEvents ? "(lost events)" : name))
         lines.append(DetailLine(key: "Number", value: "#\(ordinal + 1)"))
         lines.append(DetailLine(key: "Time", value: TimeFormatting.full(record.timestamp, domain: domain)
-                                + "  (+" + TimeFormatting.duration(record.timestamp - traceStart) + " from start)"))
+                                + "  (+" + TimeFormatting.duration(SaturatingTime.difference(record.timestamp, traceStart)) + " from start)"))
         lines.append(DetailLine(key: "CPU", value: record.cpu >= 0 ? String(record.cpu) : "unknown"))
         if let task { lines.append(DetailLine(key: "Task", value: "\(task.comm) (pid \(task.pid))")) }
         let streams = trace.streams
@@ -39,7 +39,7 @@ enum DetailsFormatter {
         if case .lostEvents(let count, let since) = record.kind {
             lines.append(DetailLine(key: "Lost", value: count.map { "\($0) events" } ?? "an unknown number of events"))
             lines.append(DetailLine(key: "Since", value: TimeFormatting.full(since, domain: domain)
-                                    + "  (" + TimeFormatting.duration(record.timestamp - since) + ")"))
+                                    + "  (" + TimeFormatting.duration(SaturatingTime.difference(record.timestamp, since)) + ")"))
             return lines
         }
         if let cls = set.eventClass(of: record), let level = cls.logLevel {

@@ -37,8 +37,10 @@ public final class ViewerModel {
 
     // MARK: - Time
 
-    public var traceStart: Int64 { index.firstTimestamp ?? 0 }
-    public var traceEnd: Int64 { max(index.lastTimestamp ?? 0, traceStart + 1) }
+    /// First and last times of the trace, brought into the range the viewer computes in (damaged
+    /// traces can hold any timestamp).
+    public var traceStart: Int64 { SaturatingTime.clampForView(index.firstTimestamp ?? 0) }
+    public var traceEnd: Int64 { max(SaturatingTime.clampForView(index.lastTimestamp ?? 0), traceStart + 1) }
 
     public var filterContext: FilterContext {
         FilterContext(set: set, traceStart: traceStart, taskResolver: { [weak self] in self?.runningTask(for: $0) })

@@ -1,3 +1,5 @@
+import TraceKit
+
 /// Where each pane sits for a terminal size and state.
 public struct ScreenLayout: Sendable, Equatable {
     public var title: Rect
@@ -41,7 +43,7 @@ public struct ScreenLayout: Sendable, Equatable {
     public func time(atColumn column: Int, start: Int64, end: Int64) -> Int64 {
         let width = max(1, timeArea.width)
         let span = Double(max(1, end - start))
-        return start + Int64((Double(column - timeArea.x) * span / Double(width)).rounded(.down))
+        return SaturatingTime.sum(start, SaturatingTime.int64((Double(column - timeArea.x) * span / Double(width)).rounded(.down)))
     }
 
     /// The column showing `time` (may be outside the area).

@@ -231,7 +231,7 @@ public final class ViewerController {
         state.detailsScroll = 0
         scrollSelectionIntoView()
         if let ordinal = model.ordinal(ofRow: state.selectedRow), let record = model.record(atOrdinal: ordinal) {
-            state.cursorTime = record.timestamp
+            state.cursorTime = SaturatingTime.clampForView(record.timestamp)
             keepCursorVisible()
         }
         return .all
@@ -303,13 +303,13 @@ public final class ViewerController {
     public func zoom(by factor: Double, around time: Int64) -> Redraw {
         let span = Double(state.viewEnd - state.viewStart)
         let minimum = Double(max(10, layout.timeArea.width))
-        let maximum = Double(model.traceEnd - model.traceStart) * 4
+        let maximum = min(Double(SaturatingTime.viewLimit), Double(model.traceEnd - model.traceStart) * 4)
         let newSpan = max(minimum, min(max(minimum, maximum), span * factor))
         guard newSpan != span else { return .none }
         let anchor = min(max(time, state.viewStart), state.viewEnd)
         let ratio = span > 0 ? Double(anchor - state.viewStart) / span : 0.5
-        state.viewStart = anchor - Int64(newSpan * ratio)
-        state.viewEnd = state.viewStart + Int64(newSpan)
+        state.viewStart = anchor - SaturatingTime.int64(newSpan * ratio)
+        state.viewEnd = state.viewStart + SaturatingTime.int64(newSpan)
         state.fitted = false
         clampView()
         return [.timeline, .status]
@@ -319,7 +319,7 @@ public final class ViewerController {
     private func moveCursor(columns: Int64) -> Redraw {
         let width = Int64(max(1, layout.timeArea.width))
         let step = max(1, (state.viewEnd - state.viewStart) / width)
-        return setCursor(time: state.cursorTime + columns * step)
+        return setCursor(time: SaturatingTime.sum(state.cursorTime, columns * step))
     }
 
     /// Puts the time cursor at `time` and selects the event nearest to it.
@@ -331,7 +331,7 @@ public final class ViewerController {
             state.detailsScroll = 0
             scrollSelectionIntoView()
         }
-        state.cursorTime = time
+        state.cursorTime = SaturatingTime.clampForView(time)
         keepCursorVisible()
         return .all
     }
@@ -565,7 +565,7 @@ public final class ViewerController {
             if model.filterProgress?.complete ?? true, model.index.isComplete {
                 state.anchorOrdinal = nil
                 if let ordinal = model.ordinal(ofRow: state.selectedRow), let r = model.record(atOrdinal: ordinal) {
-                    state.cursorTime = r.timestamp
+                    state.cursorTime = SaturatingTime.clampForView(r.timestamp)
                     keepCursorVisible()
                 }
                 redraw.formUnion(.urgent)
@@ -606,7 +606,7 @@ public enum GotoTarget: Equatable {
             return Int(t.filter { $0 != "," && $0 != "_" }).map { .event($0) }
         }
         if t.hasPrefix("+") || t.hasPrefix("-") {
-            return DurationParser.nanoseconds(t).map { .time(cursor + $0) }
+            return DurationParser.nanoseconds(t).map { .time(SaturatingTime.sum(cursor, $0)) }
         }
         if t.contains(":") {
             let parts = t.split(separator: ":", omittingEmptySubsequences: false)
@@ -620,11 +620,11 @@ public enum GotoTarget: Equatable {
                 let day: Int64 = 86_400_000_000_000
                 var dayStart = traceStart - ((traceStart % day) + day) % day
                 if dayStart + ns < traceStart - day / 2 { dayStart += day }
-                return .time(dayStart + ns)
+                return .time(SaturatingTime.sum(dayStart, ns))
             }
             return .time(ns)
         }
         guard let ns = DurationParser.nanoseconds(t) else { return nil }
-        return .time(domain == .unixEpoch ? traceStart + ns : ns)
+        return .time(domain == .unixEpoch ? SaturatingTime.sum(traceStart, ns) : ns)
     }
 }

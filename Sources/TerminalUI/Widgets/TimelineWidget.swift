@@ -124,7 +124,7 @@ public struct TimelineWidget {
 
     /// The start time of column `c` (fractions allowed) of `area`.
     private func time(_ c: Double, _ area: Rect) -> Int64 {
-        viewStart + Int64((c * span / Double(max(1, area.width))).rounded(.down))
+        viewStart + SaturatingTime.int64((c * span / Double(max(1, area.width))).rounded(.down))
     }
 
     private func column(of t: Int64, in area: Rect) -> Int? {

@@ -162,7 +162,7 @@ public final class EventFilter {
         case .eventName: return .string(context.set.eventName(of: record))
         case .cpu: return .integer(.signed(Int64(record.cpu)))
         case .time: return .integer(.signed(record.timestamp))
-        case .elapsed: return .integer(.signed(record.timestamp - context.traceStart))
+        case .elapsed: return .integer(.signed(SaturatingTime.difference(record.timestamp, context.traceStart)))
         case .pid: return currentTask(context).map { .integer(.signed($0.pid)) }
         case .comm: return currentTask(context).map { .string($0.comm) }
         case .traceName: return .string(context.set.trace(of: record).name)

@@ -178,7 +178,9 @@ public final class ActivityIndex {
         var busy: Int64 = 0
         if n > 0 {
             busy = busyPrefix[c][n - 1]
-            if switchTasks[c][n - 1] != TaskTable.idle { busy += max(0, time - switchTimes[c][n - 1]) }
+            if switchTasks[c][n - 1] != TaskTable.idle {
+                busy = SaturatingTime.sum(busy, max(0, SaturatingTime.difference(time, switchTimes[c][n - 1])))
+            }
         }
         switchTimes[c].append(time)
         switchTasks[c].append(task)
@@ -232,7 +234,9 @@ public final class ActivityIndex {
         let i = Self.lastIndex(switchTimes[c], atOrBefore: time)
         guard i >= 0 else { return 0 }
         var busy = busyPrefix[c][i]
-        if switchTasks[c][i] != TaskTable.idle { busy += time - switchTimes[c][i] }
+        if switchTasks[c][i] != TaskTable.idle {
+            busy = SaturatingTime.sum(busy, max(0, SaturatingTime.difference(time, switchTimes[c][i])))
+        }
         return busy
     }
 
@@ -246,7 +250,8 @@ public final class ActivityIndex {
         let times = switchTimes[cpu], ids = switchTasks[cpu]
         guard to > times[0] else { return LaneSample(busyFraction: 0, task: nil, events: events) }
         let start = max(from, times[0])
-        let busy = Double(busyTime(cpu, upTo: to) - busyTime(cpu, upTo: start)) / Double(to - from)
+        let busy = Double(SaturatingTime.difference(busyTime(cpu, upTo: to), busyTime(cpu, upTo: start)))
+            / Double(SaturatingTime.difference(to, from))
         let first = max(0, Self.lastIndex(times, atOrBefore: start))
         let last = max(first, Self.lastIndex(times, atOrBefore: to - 1))
         // The longest-running non-idle task; with many intervals, a bounded even sample of them.
@@ -316,7 +321,7 @@ public final class ActivityIndex {
             index[b] = i
             if i >= 0 {
                 cursor = i
-                busy[b] = prefix[i] + (ids[i] != TaskTable.idle ? t - times[i] : 0)
+                busy[b] = SaturatingTime.sum(prefix[i], ids[i] != TaskTable.idle ? max(0, SaturatingTime.difference(t, times[i])) : 0)
             }
         }
         var candidates: [(Int32, Int64)] = []
@@ -324,7 +329,7 @@ public final class ActivityIndex {
         for k in 0..<n {
             let from = bounds[k], to = bounds[k + 1]
             guard to > from, to > times[0] else { continue }
-            let fraction = Double(busy[k + 1] - busy[k]) / Double(to - from)
+            let fraction = Double(SaturatingTime.difference(busy[k + 1], busy[k])) / Double(SaturatingTime.difference(to, from))
             let first = max(0, index[k])
             let last = max(first, Self.lastIndex(times, atOrBefore: to - 1, from: first))
             // The longest-running non-idle task; with many intervals, an even sample of 16.
