@@ -8,8 +8,13 @@ struct EventDumper {
     /// `--begin`/`--end`: first and last times printed (inclusive), in the set's time domain.
     var begin: Int64? = nil
     var end: Int64? = nil
+    /// `--filter`: only matching records reach the formatters.
+    var filter: EventFilter? = nil
 
     func dump(to out: OutputBuffer) throws {
+        if filter != nil && (format == .babeltrace || format == .traceCmd || format == .traceCmdRaw) {
+            throw ValidationFailure("--filter works with --format text and json (\(format.rawValue) prints exactly what its tool prints)")
+        }
         switch format {
         case .babeltrace:
             // The CTF reader's own pipeline: per-stream formatting in parallel, merged in order.
@@ -30,7 +35,7 @@ struct EventDumper {
 
     /// Calls `body` for every record between `begin` and `end`, in time order.
     private func forEachRecord(_ body: (EventRecord) throws -> Void) throws {
-        let merger = try set.makeMerger()
+        let merger = try DumpFilter.makeMerger(for: set, filter: filter)
         if let begin { try merger.seek(toTimestamp: begin) }
         while let record = merger.current, record.timestamp <= end ?? .max {
             try body(record)
