@@ -161,10 +161,12 @@ public struct TracingInstance: Sendable, Equatable {
         try write(file, enabled ? "1" : "0")
     }
 
-    /// The kernel filter of `event`, nil when none is set.
+    /// The kernel filter of `event`, nil when none is in force. After a rejected filter the file
+    /// shows the kernel's complaint (ending in `parse_error: ...`) and no filter applies.
     public func filter(of event: EventName) throws -> String? {
         let text = try read("events/\(event.directory)/filter")
-        return text == "none" || text.isEmpty ? nil : text
+        if text == "none" || text.isEmpty || text.contains("\nparse_error:") { return nil }
+        return text
     }
 
     /// Sets (or with nil clears) the kernel filter of `event`. The expression is checked by
@@ -177,12 +179,16 @@ public struct TracingInstance: Sendable, Equatable {
             return
         }
         try KernelFilterSyntax.validate(expression)
+        let previous = try filter(of: event)
         let marker = ErrorLog.Mark(instance: self)
         do {
             try ControlFile.write(path(file), expression)
         } catch let failure as ControlFile.Failure {
+            let explanation = marker.newEntry(forCommand: expression)?.explanation
+            // The kernel drops the old filter when it rejects a new one: put the old one back.
+            try? ControlFile.write(path(file), previous ?? "0")
             throw LiveError("the kernel rejected the filter for \(event): \(SystemError.message(failure.code))",
-                            kernelMessage: marker.newEntry(forCommand: expression)?.explanation)
+                            kernelMessage: explanation)
         }
     }
 
