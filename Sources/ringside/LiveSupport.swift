@@ -61,3 +61,10 @@ struct StandardError: TextOutputStream {
         }
     }
 }
+
+/// Process-wide output settings for the live commands.
+enum FileOutputSupport {
+    static func ignoreBrokenPipe() {
+        FileOutput.ignoreBrokenPipeSignal()
+    }
+}

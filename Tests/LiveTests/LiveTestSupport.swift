@@ -48,6 +48,25 @@ enum LiveTestSupport {
         return out
     }
 
+    /// The built `ringside` executable next to the test bundle.
+    static func ringsideBinary() throws -> String {
+        var directory = Bundle(for: TracefsTestCase.self).bundleURL.deletingLastPathComponent()
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory = directory.deletingLastPathComponent() }
+        let path = directory.appendingPathComponent("ringside").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw XCTSkip("the ringside executable is not built at \(path)")
+        }
+        return path
+    }
+
+    /// `trace-cmd`, or a skip.
+    static func traceCmd() throws -> String {
+        for path in ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        throw XCTSkip("trace-cmd is not installed")
+    }
+
     /// Runs a program to completion, returning its exit status and combined output.
     @discardableResult
     static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {

@@ -20,6 +20,8 @@ public enum TerminationSignals {
         var handlers: [(id: Int, handler: Handler)] = []
         var nextID = 0
         var installed = false
+        var interceptor: (@Sendable (Int32) -> Void)?
+        var received: Int32?
     }
 
     /// A registered handler; pass it to `remove` when its work is done.
@@ -39,7 +41,7 @@ public enum TerminationSignals {
             while true {
                 var signal: Int32 = 0
                 guard sigwait(&waitSet, &signal) == 0 else { continue }
-                terminate(by: signal)
+                deliver(signal)
             }
         }
         thread.name = "ringside-signals"
@@ -60,6 +62,42 @@ public enum TerminationSignals {
         state.lock.lock()
         defer { state.lock.unlock() }
         state.handlers.removeAll { $0.id == token.id }
+    }
+
+    /// Lets the program stop by itself on the next signal: `interceptor` is called (once) instead of
+    /// terminating, and `receivedSignal` remembers the signal. A second signal terminates as usual
+    /// (the user insists). `ringside record` uses this to write its file before exiting.
+    public static func intercept(_ interceptor: @escaping @Sendable (Int32) -> Void) {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        state.interceptor = interceptor
+    }
+
+    /// The signal the interceptor handled, if any.
+    public static var receivedSignal: Int32? {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.received
+    }
+
+    /// Runs the registered handlers and dies of `signal` with its default action (used after an
+    /// intercepted signal once the program has finished its work).
+    public static func finishTermination(by signal: Int32) -> Never {
+        terminate(by: signal)
+        exit(128 + signal)
+    }
+
+    static func deliver(_ signal: Int32) {
+        state.lock.lock()
+        if let interceptor = state.interceptor {
+            state.interceptor = nil
+            state.received = signal
+            state.lock.unlock()
+            interceptor(signal)
+            return
+        }
+        state.lock.unlock()
+        terminate(by: signal)
     }
 
     /// Runs the handlers, then dies of `signal` with its default action.
