@@ -50,11 +50,12 @@ enum LiveTestSupport {
 
     /// The built `ringside` executable next to the test bundle.
     static func ringsideBinary() throws -> String {
-        var directory = Bundle(for: TracefsTestCase.self).bundleURL.deletingLastPathComponent()
-        if directory.lastPathComponent.hasSuffix(".xctest") { directory = directory.deletingLastPathComponent() }
-        let path = directory.appendingPathComponent("ringside").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw XCTSkip("the ringside executable is not built at \(path)")
+        // The test bundle sits in the build products directory (the bundle URL is the .xctest
+        // directory or the products directory itself, depending on the platform).
+        let bundle = Bundle(for: TracefsTestCase.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("ringside").path }
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("the ringside executable is not built (looked at \(candidates))")
         }
         return path
     }

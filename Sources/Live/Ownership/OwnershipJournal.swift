@@ -74,7 +74,7 @@ public final class OwnershipJournal {
         if let first = lines.first?.owner { owner = first }
     }
 
-    private func createIfNeeded() throws {
+    func createIfNeeded() throws {
         let directory = (path as NSString).deletingLastPathComponent
         try Self.makeDirectory(directory)
         try withLock { fd in
