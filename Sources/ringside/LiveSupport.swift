@@ -29,7 +29,7 @@ enum LiveSupport {
 
     /// Resolves event patterns against the catalogue; all patterns are checked before anything
     /// changes, so a bad one changes nothing.
-    static func resolve(_ patterns: [String], in catalogue: EventCatalogue) throws -> [EventName] {
+    static func resolve(_ patterns: [String], in catalogue: AvailableEvents) throws -> [EventName] {
         var result: [EventName] = []
         var seen = Set<EventName>()
         for pattern in patterns {

@@ -45,7 +45,7 @@ struct ProbesCommand: ParsableCommand {
             case .named(let name): instance = tracefs.instance(named: name)
             case .privateInstance: instance = tracefs.topLevel
             }
-            let catalogue = try EventCatalogue(tracefs: tracefs)
+            let catalogue = try AvailableEvents(tracefs: tracefs)
             var events = try pattern.map { try catalogue.resolve($0) } ?? catalogue.events
             let enabledSet = instance.exists ? try instance.enabledEvents() : []
             let dynamicEntries = Dictionary(DynamicEvents(tracefs: tracefs).list().map { ($0.event, $0) },
@@ -100,7 +100,7 @@ struct ProbesCommand: ParsableCommand {
     static func changeEnableState(patterns: [String], enable: Bool, instanceOption: String?) throws {
         guard !patterns.isEmpty else { throw ValidationFailure("name at least one event") }
         let tracefs = try LiveSupport.tracefs()
-        let catalogue = try EventCatalogue(tracefs: tracefs)
+        let catalogue = try AvailableEvents(tracefs: tracefs)
         let events = try LiveSupport.resolve(patterns, in: catalogue)
         let choice = try LiveSupport.scriptableInstanceChoice(instanceOption)
         if !enable, case .named(let name) = choice, !tracefs.instance(named: name).exists {
@@ -133,7 +133,7 @@ struct ProbesCommand: ParsableCommand {
 
         func run() throws {
             let tracefs = try LiveSupport.tracefs()
-            let catalogue = try EventCatalogue(tracefs: tracefs)
+            let catalogue = try AvailableEvents(tracefs: tracefs)
             let events = try catalogue.resolve(event)
             let clearing = expression.trimmingCharacters(in: " ").isEmpty || expression == "0"
             if !clearing { try KernelFilterSyntax.validate(expression) }

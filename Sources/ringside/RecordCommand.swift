@@ -69,7 +69,7 @@ struct RecordCommand: ParsableCommand {
         if leftovers.hasDeadSessions, let report = leftovers.report() {
             LiveSupport.warn(report + "\nrun `ringside live --cleanup` to remove them")
         }
-        let catalogue = try EventCatalogue(tracefs: tracefs)
+        let catalogue = try AvailableEvents(tracefs: tracefs)
         let events = try LiveSupport.resolve(event, in: catalogue)
         let format: TraceDatWriter.Format = fileVersion == 6
             ? .version6 : .version7(TraceDatWriter.Format.Compression(rawValue: compression) ?? .zstd)

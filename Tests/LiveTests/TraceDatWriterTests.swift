@@ -10,7 +10,7 @@ final class TraceDatWriterTests: TracefsTestCase {
     private func capturePages(into directory: String) throws -> (TraceDatMetadata, [TraceDatWriter.CPUData]) {
         let session = try TracingSession(tracefs: tracefs, choice: .named(instanceName()), journal: try sessionJournal())
         defer { session.close() }
-        let catalogue = try EventCatalogue(tracefs: tracefs)
+        let catalogue = try AvailableEvents(tracefs: tracefs)
         try session.setEnabled(try catalogue.resolve("sched:*"), true)
         let cpus = session.instance.cpus()
         let sink = try PageFileSink(basePath: directory + "/pages", cpus: cpus)

@@ -49,7 +49,7 @@ final class TracefsControlTests: TracefsTestCase {
         let name = instanceName()
         let session = try TracingSession(tracefs: tracefs, choice: .named(name), journal: try sessionJournal())
         defer { session.close() }
-        let catalogue = try EventCatalogue(tracefs: tracefs)
+        let catalogue = try AvailableEvents(tracefs: tracefs)
         XCTAssertFalse(catalogue.subsystems.isEmpty)
         let sched = try catalogue.resolve("sched:*")
         XCTAssertTrue(sched.contains(EventName(system: "sched", name: "sched_switch")))

@@ -100,7 +100,7 @@ final class ValidationTests: XCTestCase {
     }
 
     func testCatalogueResolvesPatterns() throws {
-        let catalogue = EventCatalogue(events: [
+        let catalogue = AvailableEvents(events: [
             EventName(system: "sched", name: "sched_switch"), EventName(system: "sched", name: "sched_wakeup"),
             EventName(system: "irq", name: "irq_handler_entry"), EventName(system: "syscalls", name: "sys_enter_openat"),
             EventName(system: "syscalls", name: "sys_exit_openat"),

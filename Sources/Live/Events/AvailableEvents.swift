@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Every event the kernel offers (`available_events`), grouped by subsystem.
-public struct EventCatalogue: Sendable {
+public struct AvailableEvents: Sendable {
     /// All events, sorted by subsystem then name.
     public let events: [EventName]
     /// Subsystem names, sorted, with their events.
