@@ -28,9 +28,11 @@ public final class TraceRecorder: @unchecked Sendable {
     private var stopped = false
 
     /// Prepares recording in `session` (whose events are already chosen) to `output`, with
-    /// `extraSinks` also receiving every page (the live view).
+    /// `extraSinks` also receiving every page (the live view). `pollInterval` bounds how long pages
+    /// wait in the kernel when the buffer is not `buffer_percent` full: short for a live view,
+    /// longer when only recording (fewer partly filled pages in the file).
     public init(session: TracingSession, output: String, format: TraceDatWriter.Format = .version7(.zstd),
-                extraSinks: [PageSink] = []) throws {
+                extraSinks: [PageSink] = [], pollInterval: Duration = .milliseconds(250)) throws {
         self.session = session
         self.output = output
         self.format = format
@@ -47,7 +49,7 @@ public final class TraceRecorder: @unchecked Sendable {
             files.removeFiles()
             throw error
         }
-        capture = PageCapture(sources: readers, sink: fanOut, statsProvider: {
+        capture = PageCapture(sources: readers, sink: fanOut, pollInterval: pollInterval, statsProvider: {
             var stats: [Int: CPUBufferStats] = [:]
             for cpu in instance.cpus() { stats[cpu] = try? instance.stats(cpu: cpu) }
             return stats
