@@ -140,7 +140,14 @@ public final class OwnershipJournal {
     }
 
     private func append(_ line: Line, fd: Int32) throws {
-        var data = try JSONEncoder().encode(line)
+        var data = Data()
+        // A line cut short by a crash must not swallow this one: start on a fresh line.
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 {
+            var last: UInt8 = 0
+            if pread(fd, &last, 1, size - 1) == 1, last != 0x0a { data.append(0x0a) }
+        }
+        data.append(try JSONEncoder().encode(line))
         data.append(0x0a)
         try data.withUnsafeBytes { raw in
             var offset = 0
