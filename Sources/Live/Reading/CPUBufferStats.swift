@@ -11,6 +11,9 @@ public struct CPUBufferStats: Sendable, Equatable {
     public var dropped: UInt64 = 0
     /// Events handed to readers.
     public var read: UInt64 = 0
+    /// The trace clock when the file was read (`now ts`), in nanoseconds for clocks that count
+    /// nanoseconds (the file shows microseconds).
+    public var now: Int64?
 
     public init() {}
 
@@ -23,6 +26,10 @@ public struct CPUBufferStats: Sendable, Equatable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmingPrefix(" ")
             let valueText = String(line[line.index(after: colon)...]).trimmingWhitespace()
+            if key == "now ts" {
+                now = Self.parseSeconds(valueText)
+                continue
+            }
             guard let value = UInt64(valueText) else { continue }
             switch key {
             case "entries": entries = value
@@ -34,5 +41,16 @@ public struct CPUBufferStats: Sendable, Equatable {
             default: break
             }
         }
+    }
+
+    /// `1384.848335` (seconds with a fraction) as nanoseconds; a bare count as is.
+    static func parseSeconds(_ text: String) -> Int64? {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard let whole = Int64(parts.first ?? "") else { return nil }
+        guard parts.count == 2 else { return whole }
+        var fraction = String(parts[1].prefix(9))
+        guard fraction.allSatisfy(\.isNumber) else { return nil }
+        fraction += String(repeating: "0", count: 9 - fraction.count)
+        return whole * 1_000_000_000 + (Int64(fraction) ?? 0)
     }
 }

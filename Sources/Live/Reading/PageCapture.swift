@@ -10,10 +10,14 @@ public protocol PageSink: AnyObject {
     func consume(cpu: Int, page: UnsafeRawBufferPointer)
     /// The kernel's counters for every CPU, sampled about once a second.
     func statsSampled(_ stats: [Int: CPUBufferStats])
+    /// A sweep read every CPU up to the moment it started: events at or before `completeUntil`
+    /// (trace clock) have all been handed over (nil when the clock is unknown).
+    func sweepFinished(completeUntil: Int64?)
 }
 
 extension PageSink {
     public func statsSampled(_ stats: [Int: CPUBufferStats]) {}
+    public func sweepFinished(completeUntil: Int64?) {}
 }
 
 /// Reads every CPU's pages on one thread: polls the sources (waking at least every
@@ -35,6 +39,7 @@ public final class PageCapture: @unchecked Sendable {
     public let statsInterval: Duration
     private let sink: PageSink
     private let statsProvider: (() -> [Int: CPUBufferStats])?
+    private let clockProvider: (() -> Int64?)?
     private let lock = NSLock()
     private var counters = Counters()
     private var stopRequested = false
@@ -45,9 +50,12 @@ public final class PageCapture: @unchecked Sendable {
     private var wakePipe: [Int32] = [-1, -1]
     private var pageBuffer: UnsafeMutableRawBufferPointer
 
-    /// `statsProvider` reads the kernel counters (the instance's `per_cpu/cpuN/stats`).
+    /// `statsProvider` reads the kernel counters (the instance's `per_cpu/cpuN/stats`);
+    /// `clockProvider` reads the trace clock now (for `PageSink.sweepFinished`).
     public init(sources: [PageSource], sink: PageSink, pollInterval: Duration = .milliseconds(50),
-                statsInterval: Duration = .seconds(1), statsProvider: (() -> [Int: CPUBufferStats])? = nil) {
+                statsInterval: Duration = .seconds(1), statsProvider: (() -> [Int: CPUBufferStats])? = nil,
+                clockProvider: (() -> Int64?)? = nil) {
+        self.clockProvider = clockProvider
         self.sources = sources
         self.sink = sink
         self.pollInterval = pollInterval
@@ -140,6 +148,7 @@ public final class PageCapture: @unchecked Sendable {
     /// Reads every source until it has no more data. Returns the pages read.
     @discardableResult
     public func sweep() throws -> Int {
+        let startedAt = clockProvider?()
         var total = 0
         var progressed = true
         // Round-robin so one busy CPU cannot starve the others.
@@ -164,6 +173,7 @@ public final class PageCapture: @unchecked Sendable {
         lock.lock()
         counters.sweeps += 1
         lock.unlock()
+        sink.sweepFinished(completeUntil: startedAt)
         return total
     }
 

@@ -136,4 +136,8 @@ public final class PageSinkFanOut: PageSink {
     public func statsSampled(_ stats: [Int: CPUBufferStats]) {
         for sink in sinks { sink.statsSampled(stats) }
     }
+
+    public func sweepFinished(completeUntil: Int64?) {
+        for sink in sinks { sink.sweepFinished(completeUntil: completeUntil) }
+    }
 }
