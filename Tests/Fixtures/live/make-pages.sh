@@ -72,6 +72,25 @@ finish() { # fixture-dir events...
     trace-cmd restore -i "$work/head.dat" -o "$work/restored.dat" "$dir"/cpu*.pages >/dev/null 2>&1
     trace-cmd report -N -t "$work/restored.dat" > "$dir/expected.tc.txt"
     trace-cmd report -R -t "$work/restored.dat" > "$dir/expected.tcraw.txt"
+    kallsyms_subset "$dir"
+}
+
+kallsyms_subset() { # fixture-dir: the kernel symbols the expected output names, each with the next one
+    python3 - "$1" <<'PY'
+import re, sys
+d = sys.argv[1]
+words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", open(d + "/expected.tc.txt", encoding="utf-8", errors="replace").read()))
+lines = open("/proc/kallsyms").read().splitlines()
+keep = set()
+for i, line in enumerate(lines):
+    f = line.split()
+    if len(f) >= 3 and f[2] in words and f[1] in "tTwW":
+        keep.update((i, i + 1))
+with open(d + "/kallsyms", "w") as out:
+    for i in sorted(keep):
+        if i < len(lines):
+            out.write(lines[i] + "\n")
+PY
 }
 
 # 1. Scheduler events, markers (ASCII and not), a uprobe with arguments and its return probe.
