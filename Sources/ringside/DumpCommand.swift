@@ -31,7 +31,9 @@ struct DumpCommand: ParsableCommand {
         let set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
         let out = FileOutput.buffer()
         do {
-            try EventDumper(set: set, format: format).dump(to: out)
+            var dumper = EventDumper(set: set, format: format)
+            (dumper.begin, dumper.end) = try DumpTimeRange.parse(begin: begin, end: end, set: set)
+            try dumper.dump(to: out)
             try out.flush()
         } catch is OutputClosed {
             return

@@ -4,11 +4,12 @@ import TraceKit
 enum TraceReaders {
     static func open(path: String, isDirectory: Bool) throws -> [Trace] {
         // Readers register here as they land.
-        return []
+        if let traces = try FtraceReaderRegistration.open(path: path, isDirectory: isDirectory) { return traces }
+        return try CTFReaderRegistration.open(path: path, isDirectory: isDirectory)
     }
 
     /// How records with equal timestamps are ordered for these traces.
     static func tieBreak(for traces: [Trace]) -> EventMerger.TieBreak? {
-        nil
+        CTFReaderRegistration.tieBreak(for: traces)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TraceIO
 
 struct ViewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,8 +11,14 @@ struct ViewCommand: ParsableCommand {
 
     func run() throws {
         // Until the viewer lands, show the trace as text.
-        var dump = DumpCommand()
-        dump.paths = paths
-        try dump.run()
+        FileOutput.ignoreBrokenPipeSignal()
+        let set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
+        let out = FileOutput.buffer()
+        do {
+            try EventDumper(set: set, format: .text).dump(to: out)
+            try out.flush()
+        } catch is OutputClosed {
+            return
+        }
     }
 }

@@ -1,0 +1,23 @@
+import TraceIO
+
+/// Where the bytes of a CTF data stream come from. The packet decoder only needs contiguous bytes
+/// and a name for messages, so the same decoder serves mapped files and (later) LTTng live, whose
+/// medium grows as packets arrive.
+public protocol ByteMedium: AnyObject {
+    /// A name for error messages (the file path).
+    var name: String { get }
+    /// The bytes available now.
+    var bytes: UnsafeRawBufferPointer { get }
+}
+
+/// A data stream file mapped in memory.
+public final class MappedFileMedium: ByteMedium {
+    public let file: MappedFile
+
+    public init(path: String) throws {
+        file = try MappedFile(path: path)
+    }
+
+    public var name: String { file.path }
+    public var bytes: UnsafeRawBufferPointer { file.bytes }
+}

@@ -1,0 +1,399 @@
+import TraceKit
+
+/// One step of a decode plan. Plans are flat arrays of these, compiled once per scope and event
+/// class; compound fields keep their element or option ops right after them and say where they end.
+struct DecodeOp {
+    enum Code: UInt8 {
+        /// Align to `alignment`, then skip `operand` bits (fixed-size fields nobody looks at).
+        case skip
+        case integer
+        case enumeration
+        case float
+        case string
+        case structBegin
+        case structEnd
+        /// `operand` elements of the body `index+1 ..< end`.
+        case array
+        /// As many elements as slot `slot` holds.
+        case sequence
+        /// Aligned bytes read as text up to the first NUL: `operand` of them, or slot `slot`'s value.
+        case textArray
+        case textSequence
+        /// Skip `slot`'s value times `operand` bits (fixed-size elements, skip plans only).
+        case skipSequence
+        /// Options follow; `info` indexes the variant's option table.
+        case variant
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt16
+        static let signed = Flags(rawValue: 1 << 0)
+        static let bigEndian = Flags(rawValue: 1 << 1)
+        /// Keep the value in `slot` (sequence lengths, variant tags).
+        static let storesSlot = Flags(rawValue: 1 << 2)
+        /// The value updates the stream clock (`map = clock.X.value`).
+        static let updatesClock = Flags(rawValue: 1 << 3)
+        static let eventClassID = Flags(rawValue: 1 << 4)
+        /// The value is a packet property (`info` names which).
+        static let capture = Flags(rawValue: 1 << 5)
+        /// Report the field to the visitor (visit plans).
+        static let visited = Flags(rawValue: 1 << 6)
+    }
+
+    var code: Code
+    var flags: Flags = []
+    /// Size in bits of integers and floats; element size in bits for `skipSequence`.
+    var size: Int32 = 0
+    /// Alignment in bits (a power of two).
+    var alignment: Int32 = 1
+    var slot: Int32 = -1
+    /// For compound ops, the index of the first op after the compound.
+    var end: Int32 = 0
+    /// Index in `DecodePlan.fields`.
+    var info: Int32 = -1
+    var operand: UInt64 = 0
+}
+
+/// The packet properties a packet header or context can carry.
+enum PacketProperty: UInt8 {
+    case none, magic, uuid, streamClassID, streamInstanceID
+    case beginTime, endTime, contentSize, packetSize, discardedEvents, sequenceNumber, cpuID
+}
+
+/// Everything the visitor needs about a field, beyond the op.
+final class FieldInfo {
+    let name: String
+    let base: IntegerBase
+    let property: PacketProperty
+    /// Enumeration labels by value interval (sorted by interval start, in unsigned order after
+    /// flipping the sign bit of signed values).
+    let labelIntervals: [(start: UInt64, labels: [String])]
+    let variant: VariantTable?
+
+    init(name: String, base: IntegerBase = .decimal, property: PacketProperty = .none,
+         labelIntervals: [(start: UInt64, labels: [String])] = [], variant: VariantTable? = nil) {
+        self.name = name
+        self.base = base
+        self.property = property
+        self.labelIntervals = labelIntervals
+        self.variant = variant
+    }
+
+    static let noLabels: [String] = []
+
+    /// The labels of an enumeration value (a shared array: no allocation).
+    @inline(__always)
+    func labels(forKey key: UInt64) -> [String] {
+        var low = 0, high = labelIntervals.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if labelIntervals[mid].start <= key { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? Self.noLabels : labelIntervals[low - 1].labels
+    }
+}
+
+/// How a variant's tag selects an option, and where each option's ops are.
+final class VariantTable {
+    /// Ranges in babeltrace2's lookup order (as 64-bit patterns) and the option they select.
+    let selectors: [(lower: UInt64, upper: UInt64, option: Int)]
+    let isSigned: Bool
+    let optionNames: [String]
+    /// Op ranges of the options in the plan.
+    var optionRanges: [Range<Int>] = []
+
+    init(selectors: [(lower: UInt64, upper: UInt64, option: Int)], isSigned: Bool, optionNames: [String]) {
+        self.selectors = selectors
+        self.isSigned = isSigned
+        self.optionNames = optionNames
+    }
+
+    @inline(__always)
+    func option(forTag tag: UInt64) -> Int? {
+        if isSigned {
+            let t = Int64(bitPattern: tag)
+            for s in selectors where t >= Int64(bitPattern: s.lower) && t <= Int64(bitPattern: s.upper) { return s.option }
+        } else {
+            for s in selectors where tag >= s.lower && tag <= s.upper { return s.option }
+        }
+        return nil
+    }
+}
+
+/// Compiled decoding of one scope (a packet header, an event payload, ...).
+final class DecodePlan {
+    enum Mode {
+        /// Only what advancing needs: positions, lengths, tags, clock, ids, packet properties.
+        case skip
+        /// Report every field.
+        case visitAll
+        /// Report the fields babeltrace2 shows.
+        case visitShown
+    }
+
+    private(set) var ops: [DecodeOp] = []
+    private(set) var fields: [FieldInfo] = []
+    let mode: Mode
+    /// Whether the scope's own structure is shown (babeltrace2 prints nothing otherwise).
+    let isShown: Bool
+
+    init(scope: StructType, mode: Mode) {
+        self.mode = mode
+        self.isShown = scope.isShown
+        // The scope is aligned like any structure; its members are reported without a wrapper.
+        if scope.alignment > 1 {
+            ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
+        }
+        compileMembers(scope.members)
+    }
+
+    var isEmpty: Bool { ops.isEmpty }
+
+    // MARK: - Compilation
+
+    private func addInfo(_ info: FieldInfo) -> Int32 {
+        fields.append(info)
+        return Int32(fields.count - 1)
+    }
+
+    private func visits(_ type: FieldType) -> Bool {
+        switch mode {
+        case .skip: return false
+        case .visitAll: return true
+        case .visitShown: return type.isShown
+        }
+    }
+
+    private func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
+        var i = 0
+        while i < members.count {
+            if mode == .skip, let run = fixedRun(members, from: i) {
+                ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: run.alignment), operand: UInt64(run.bits)))
+                i = run.next
+                continue
+            }
+            compile(members[i].type, name: members[i].name)
+            i += 1
+        }
+    }
+
+    /// Consecutive fixed-size fields without side effects, skipped as one aligned block when the
+    /// first field's alignment is the largest (so the offsets within the block are constant).
+    private func fixedRun(_ members: [NamedField], from start: Int) -> (alignment: Int, bits: Int, next: Int)? {
+        guard let first = Self.fixedLayout(members[start].type) else { return nil }
+        var offset = first.bits
+        var next = start + 1
+        while next < members.count, let layout = Self.fixedLayout(members[next].type), layout.alignment <= first.alignment {
+            let (sum, overflow) = BitReader.align(offset, layout.alignment).addingReportingOverflow(layout.bits)
+            if overflow || sum > Int(Int32.max) * 8 { break }
+            offset = sum
+            next += 1
+        }
+        return (first.alignment, offset, next)
+    }
+
+    /// Alignment and size of a field whose size never changes and whose value nobody needs.
+    static func fixedLayout(_ type: FieldType) -> (alignment: Int, bits: Int)? {
+        switch type {
+        case let integer as IntegerType:
+            guard integer.storageSlot == nil, integer.mappedClock == nil, integer.meaning == .none else { return nil }
+            return (integer.alignment, integer.size)
+        case let enumeration as EnumType:
+            return fixedLayout(enumeration.container).map { (enumeration.alignment, $0.bits) }
+        case let float as FloatType:
+            return (float.alignment, float.size)
+        case let structure as StructType:
+            var offset = 0
+            for member in structure.members {
+                guard let layout = fixedLayout(member.type) else { return nil }
+                let (sum, overflow) = BitReader.align(offset, layout.alignment).addingReportingOverflow(layout.bits)
+                guard !overflow, sum < 1 << 40 else { return nil }
+                offset = sum
+            }
+            return (structure.alignment, offset)
+        case let array as ArrayType:
+            guard !array.isUUID, let element = fixedLayout(array.element), element.bits % element.alignment == 0 else { return nil }
+            let (total, overflow) = element.bits.multipliedReportingOverflow(by: Int(clamping: array.length))
+            guard !overflow, total < 1 << 40 else { return nil }
+            return (element.alignment, total)
+        default:
+            return nil
+        }
+    }
+
+    private func integerFlags(_ integer: IntegerType) -> DecodeOp.Flags {
+        var flags: DecodeOp.Flags = []
+        if integer.isSigned { flags.insert(.signed) }
+        if integer.byteOrder == .bigEndian { flags.insert(.bigEndian) }
+        if integer.storageSlot != nil { flags.insert(.storesSlot) }
+        if integer.mappedClock != nil { flags.insert(.updatesClock) }
+        if integer.meaning == .eventClassID { flags.insert(.eventClassID) }
+        return flags
+    }
+
+    private static func property(of meaning: FieldMeaning) -> PacketProperty {
+        switch meaning {
+        case .magic: return .magic
+        case .streamClassID: return .streamClassID
+        case .dataStreamID: return .streamInstanceID
+        case .packetBeginTime: return .beginTime
+        case .packetEndTime: return .endTime
+        case .contentSize: return .contentSize
+        case .packetSize: return .packetSize
+        case .discardedEventsCounter: return .discardedEvents
+        case .packetSequenceNumber: return .sequenceNumber
+        default: return .none
+        }
+    }
+
+    private func compile(_ type: FieldType, name: String) {
+        let visited = visits(type)
+        switch type {
+        case let integer as IntegerType:
+            var op = DecodeOp(code: .integer, flags: integerFlags(integer), size: Int32(integer.size),
+                              alignment: Int32(clamping: integer.alignment), slot: Int32(integer.storageSlot ?? -1))
+            var property = Self.property(of: integer.meaning)
+            if property == .none && name == "cpu_id" { property = .cpuID }
+            if property != .none { op.flags.insert(.capture) }
+            if visited { op.flags.insert(.visited) }
+            if visited || property != .none {
+                op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property))
+            }
+            ops.append(op)
+        case let enumeration as EnumType:
+            let integer = enumeration.container
+            var op = DecodeOp(code: .enumeration, flags: integerFlags(integer), size: Int32(integer.size),
+                              alignment: Int32(clamping: enumeration.alignment), slot: Int32(integer.storageSlot ?? -1))
+            let property = Self.property(of: integer.meaning)
+            if property != .none { op.flags.insert(.capture) }
+            if visited { op.flags.insert(.visited) }
+            op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property,
+                                        labelIntervals: visited ? Self.labelIntervals(enumeration) : []))
+            ops.append(op)
+        case let float as FloatType:
+            var op = DecodeOp(code: .float, size: Int32(float.size), alignment: Int32(clamping: float.alignment))
+            if float.byteOrder == .bigEndian { op.flags.insert(.bigEndian) }
+            if visited {
+                op.flags.insert(.visited)
+                op.info = addInfo(FieldInfo(name: name))
+            }
+            ops.append(op)
+        case is StringType:
+            var op = DecodeOp(code: .string, alignment: 8)
+            if visited {
+                op.flags.insert(.visited)
+                op.info = addInfo(FieldInfo(name: name))
+            }
+            ops.append(op)
+        case let structure as StructType:
+            if mode == .skip {
+                if structure.alignment > 1 { ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: structure.alignment))) }
+                compileMembers(structure.members)
+                return
+            }
+            let begin = ops.count
+            var op = DecodeOp(code: .structBegin, alignment: Int32(clamping: structure.alignment))
+            if visited { op.flags.insert(.visited) }
+            op.info = addInfo(FieldInfo(name: name))
+            ops.append(op)
+            for member in structure.members { compile(member.type, name: member.name) }
+            ops.append(DecodeOp(code: .structEnd, flags: visited ? .visited : []))
+            ops[begin].end = Int32(ops.count)
+        case let array as ArrayType:
+            if array.isUUID {
+                var op = DecodeOp(code: .skip, alignment: Int32(clamping: array.alignment), operand: array.length &* 8)
+                if let element = array.element as? IntegerType, element.size == 8 {
+                    op = DecodeOp(code: .textArray, flags: .capture, alignment: 8, operand: array.length)
+                    op.info = addInfo(FieldInfo(name: name, property: .uuid))
+                }
+                ops.append(op)
+                return
+            }
+            if array.isText {
+                var op = DecodeOp(code: .textArray, alignment: 8, operand: array.length)
+                if visited {
+                    op.flags.insert(.visited)
+                    op.info = addInfo(FieldInfo(name: name))
+                }
+                ops.append(op)
+                return
+            }
+            if mode == .skip, let layout = Self.fixedLayout(array) {
+                ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: layout.alignment), operand: UInt64(layout.bits)))
+                return
+            }
+            let begin = ops.count
+            var op = DecodeOp(code: .array, alignment: Int32(clamping: array.alignment), operand: array.length)
+            if visited { op.flags.insert(.visited) }
+            op.info = addInfo(FieldInfo(name: name))
+            ops.append(op)
+            compile(array.element, name: "")
+            ops[begin].end = Int32(ops.count)
+        case let sequence as SequenceType:
+            let slot = Int32(sequence.lengthType?.integerType?.storageSlot ?? -1)
+            if sequence.isText {
+                var op = DecodeOp(code: .textSequence, alignment: 8, slot: slot)
+                if visited {
+                    op.flags.insert(.visited)
+                    op.info = addInfo(FieldInfo(name: name))
+                }
+                ops.append(op)
+                return
+            }
+            if mode == .skip, let element = Self.fixedLayout(sequence.element), element.bits % element.alignment == 0 {
+                ops.append(DecodeOp(code: .skipSequence, size: Int32(clamping: element.bits),
+                                    alignment: Int32(clamping: element.alignment), slot: slot))
+                return
+            }
+            let begin = ops.count
+            var op = DecodeOp(code: .sequence, alignment: Int32(clamping: sequence.alignment), slot: slot)
+            if visited { op.flags.insert(.visited) }
+            op.info = addInfo(FieldInfo(name: name))
+            ops.append(op)
+            compile(sequence.element, name: "")
+            ops[begin].end = Int32(ops.count)
+        case let variant as VariantType:
+            let tag = variant.tagType
+            let table = VariantTable(selectors: variant.selectors, isSigned: tag?.container.isSigned ?? false,
+                                     optionNames: variant.options.map(\.name))
+            let begin = ops.count
+            var op = DecodeOp(code: .variant, slot: Int32(tag?.container.storageSlot ?? -1))
+            if visited { op.flags.insert(.visited) }
+            op.info = addInfo(FieldInfo(name: name, variant: table))
+            ops.append(op)
+            for option in variant.options {
+                let start = ops.count
+                compile(option.type, name: option.name)
+                table.optionRanges.append(start..<ops.count)
+            }
+            ops[begin].end = Int32(ops.count)
+        default:
+            break
+        }
+    }
+
+    /// Elementary value intervals of an enumeration with their label lists, so a lookup is a binary
+    /// search returning a shared array.
+    static func labelIntervals(_ enumeration: EnumType) -> [(start: UInt64, labels: [String])] {
+        let signed = enumeration.container.isSigned
+        func key(_ v: UInt64) -> UInt64 { signed ? v ^ (1 << 63) : v }
+        var boundaries: Set<UInt64> = []
+        for mapping in enumeration.mappings {
+            for range in mapping.ranges where key(range.lower) <= key(range.upper) {
+                boundaries.insert(key(range.lower))
+                if key(range.upper) != UInt64.max { boundaries.insert(key(range.upper) + 1) }
+            }
+        }
+        var result: [(start: UInt64, labels: [String])] = []
+        for start in boundaries.sorted() {
+            var labels: [String] = []
+            for mapping in enumeration.mappings where mapping.ranges.contains(where: {
+                key($0.lower) <= start && start <= key($0.upper)
+            }) {
+                labels.append(mapping.label)
+            }
+            result.append((start, labels))
+        }
+        return result
+    }
+}

@@ -1,0 +1,359 @@
+import Glibc
+import TraceKit
+
+/// A decoding problem at a bit position of the packet being read.
+struct DecodeFailure: Error {
+    var bitPosition: Int
+    var message: String
+}
+
+/// Packet properties found while decoding a packet header and context.
+struct PacketCaptures {
+    var magic: UInt64?
+    /// Bit position of the header's UUID bytes.
+    var uuidPosition: Int?
+    var streamClassID: UInt64?
+    var streamInstanceID: UInt64?
+    var beginTime: UInt64?
+    var endTime: UInt64?
+    var contentSize: UInt64?
+    var packetSize: UInt64?
+    var discardedEvents: UInt64?
+    var sequenceNumber: UInt64?
+    var cpuID: UInt64?
+}
+
+/// Runs decode plans over the bytes of one packet.
+///
+/// The decoder owns no memory: `base` points into a mapped file (or any byte medium) and `slots`
+/// into the cursor's slot storage, so running a plan allocates nothing.
+struct FieldDecoder {
+    let base: UnsafeRawPointer
+    /// Bytes that may be read from `base`.
+    let available: Int
+    /// Bits that belong to the packet's content; reading past them is an error.
+    var limit: Int
+    var position: Int
+    /// The stream clock, updated by clock-mapped integers (CTF 1.8 section 8: timestamp wrap rule).
+    var clock: UInt64
+    var eventID: UInt64 = 0
+    var hasEventID = false
+    let slots: UnsafeMutablePointer<UInt64>
+    let slotCount: Int
+    var captures = PacketCaptures()
+
+    init(base: UnsafeRawPointer, available: Int, limit: Int, position: Int, clock: UInt64,
+         slots: UnsafeMutablePointer<UInt64>, slotCount: Int) {
+        self.base = base
+        self.available = available
+        self.limit = limit
+        self.position = position
+        self.clock = clock
+        self.slots = slots
+        self.slotCount = slotCount
+    }
+
+    // MARK: - Shared steps
+
+    @inline(__always)
+    private func failure(_ message: String) -> DecodeFailure {
+        DecodeFailure(bitPosition: position, message: message)
+    }
+
+    @inline(__always)
+    private mutating func alignAndCheck(_ alignment: Int32, _ size: Int) throws {
+        position = BitReader.align(position, Int(alignment))
+        if position &+ size > limit {
+            throw failure(size == 0 ? "field alignment goes past the end of the packet content"
+                                    : "a \(size)-bit field goes past the end of the packet content")
+        }
+    }
+
+    /// Applies the effects of an integer value: slots, clock, event id, packet properties.
+    @inline(__always)
+    private mutating func record(_ op: DecodeOp, _ raw: UInt64, _ fields: UnsafeBufferPointer<FieldInfo>) {
+        if op.flags.contains(.storesSlot) {
+            let slot = Int(op.slot)
+            if slot >= 0 && slot < slotCount {
+                // Signed values are stored sign-extended, as babeltrace2 stores them.
+                slots[slot] = op.flags.contains(.signed) ? UInt64(bitPattern: BitReader.signExtend(raw, size: Int(op.size))) : raw
+            }
+        }
+        if op.flags.contains(.updatesClock) { updateClock(raw, size: Int(op.size)) }
+        if op.flags.contains(.eventClassID) {
+            eventID = raw
+            hasEventID = true
+        }
+        if op.flags.contains(.capture) && op.info >= 0 {
+            switch fields[Int(op.info)].property {
+            case .magic: captures.magic = raw
+            case .streamClassID: captures.streamClassID = raw
+            case .streamInstanceID: captures.streamInstanceID = raw
+            case .beginTime: captures.beginTime = raw
+            case .endTime: captures.endTime = raw
+            case .contentSize: captures.contentSize = raw
+            case .packetSize: captures.packetSize = raw
+            case .discardedEvents: captures.discardedEvents = raw
+            case .sequenceNumber: captures.sequenceNumber = raw
+            case .cpuID: captures.cpuID = raw
+            case .uuid, .none: break
+            }
+        }
+    }
+
+    /// A clock field of `size` bits holds the low bits of the clock; a smaller value than the
+    /// clock's current low bits means they wrapped once.
+    @inline(__always)
+    mutating func updateClock(_ value: UInt64, size: Int) {
+        if size >= 64 {
+            clock = value
+            return
+        }
+        let mask: UInt64 = (1 << UInt64(size)) - 1
+        if value < clock & mask { clock = clock &+ (mask &+ 1) }
+        clock = (clock & ~mask) | value
+    }
+
+    @inline(__always)
+    private mutating func readInteger(_ op: DecodeOp) throws -> UInt64 {
+        let size = Int(op.size)
+        try alignAndCheck(op.alignment, size)
+        let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
+                                 bigEndian: op.flags.contains(.bigEndian))
+        position &+= size
+        return raw
+    }
+
+    /// Length in bytes of the NUL-terminated string at the (byte-aligned) position.
+    @inline(__always)
+    private func stringLength() throws -> Int {
+        let start = position >> 3
+        let end = limit >> 3
+        guard start <= end else { throw failure("string starts past the end of the packet content") }
+        guard let nul = memchr(base + start, 0, end - start) else {
+            throw failure("string is not terminated before the end of the packet content")
+        }
+        return base.distance(to: UnsafeRawPointer(nul)) - start
+    }
+
+    @inline(__always)
+    private func slotValue(_ op: DecodeOp) throws -> UInt64 {
+        let slot = Int(op.slot)
+        guard slot >= 0 && slot < slotCount else { throw failure("unresolved sequence length or variant tag") }
+        return slots[slot]
+    }
+
+    @inline(__always)
+    private func count(_ value: UInt64, elementBits: Int) throws -> Int {
+        // Any count whose bytes cannot fit in the packet is an error, so large values never overflow.
+        guard value <= UInt64(limit) else {
+            throw failure("length \(value) goes past the end of the packet content")
+        }
+        let (total, overflow) = Int(value).multipliedReportingOverflow(by: elementBits)
+        if overflow || position &+ total > limit {
+            throw failure("length \(value) goes past the end of the packet content")
+        }
+        return Int(value)
+    }
+
+    // MARK: - Skipping
+
+    /// Decodes a scope for its effects only (positions, lengths, tags, clock, ids, properties).
+    mutating func skip(_ plan: DecodePlan) throws {
+        try plan.ops.withUnsafeBufferPointer { ops in
+            try plan.fields.withUnsafeBufferPointer { fields in
+                try skip(ops, fields, 0..<ops.count)
+            }
+        }
+    }
+
+    private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<FieldInfo>,
+                               _ range: Range<Int>) throws {
+        var pc = range.lowerBound
+        while pc < range.upperBound {
+            let op = ops[pc]
+            switch op.code {
+            case .skip:
+                try alignAndCheck(op.alignment, Int(op.operand))
+                position &+= Int(op.operand)
+                pc &+= 1
+            case .integer, .enumeration:
+                let raw = try readInteger(op)
+                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
+                pc &+= 1
+            case .float:
+                try alignAndCheck(op.alignment, Int(op.size))
+                position &+= Int(op.size)
+                pc &+= 1
+            case .string:
+                try alignAndCheck(8, 0)
+                position &+= (try stringLength() &+ 1) << 3
+                pc &+= 1
+            case .structBegin:
+                try alignAndCheck(op.alignment, 0)
+                pc &+= 1
+            case .structEnd:
+                pc &+= 1
+            case .array, .sequence:
+                try alignAndCheck(op.alignment, 0)
+                let n = op.code == .array ? op.operand : try slotValue(op)
+                let body = (pc + 1)..<Int(op.end)
+                var i: UInt64 = 0
+                while i < n {
+                    let before = position
+                    try skip(ops, fields, body)
+                    // Elements without bits would repeat forever; they change nothing.
+                    if position == before { break }
+                    i &+= 1
+                }
+                pc = Int(op.end)
+            case .textArray, .textSequence:
+                try alignAndCheck(8, 0)
+                let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
+                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
+                    captures.uuidPosition = position
+                }
+                position &+= n << 3
+                pc &+= 1
+            case .skipSequence:
+                try alignAndCheck(op.alignment, 0)
+                let n = try count(try slotValue(op), elementBits: Int(op.size))
+                position &+= n &* Int(op.size)
+                pc &+= 1
+            case .variant:
+                let table = fields[Int(op.info)].variant!
+                let tag = try slotValue(op)
+                guard let option = table.option(forTag: tag) else {
+                    throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
+                }
+                try skip(ops, fields, table.optionRanges[option])
+                pc = Int(op.end)
+            }
+        }
+    }
+
+    // MARK: - Visiting
+
+    /// Decodes a scope and reports its fields to `visitor`.
+    mutating func visit<V: FieldVisitor>(_ plan: DecodePlan, into visitor: inout V) throws {
+        try plan.ops.withUnsafeBufferPointer { ops in
+            try plan.fields.withUnsafeBufferPointer { fields in
+                try visit(ops, fields, 0..<ops.count, &visitor)
+            }
+        }
+    }
+
+    private mutating func visit<V: FieldVisitor>(_ ops: UnsafeBufferPointer<DecodeOp>,
+                                                 _ fields: UnsafeBufferPointer<FieldInfo>,
+                                                 _ range: Range<Int>, _ visitor: inout V) throws {
+        var pc = range.lowerBound
+        while pc < range.upperBound {
+            let op = ops[pc]
+            let visited = op.flags.contains(.visited)
+            switch op.code {
+            case .skip:
+                try alignAndCheck(op.alignment, Int(op.operand))
+                position &+= Int(op.operand)
+            case .integer:
+                let raw = try readInteger(op)
+                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
+                if visited {
+                    let info = fields[Int(op.info)]
+                    if op.flags.contains(.signed) {
+                        visitor.visitInteger(info.name, .signed(BitReader.signExtend(raw, size: Int(op.size))), base: info.base)
+                    } else {
+                        visitor.visitInteger(info.name, .unsigned(raw), base: info.base)
+                    }
+                }
+            case .enumeration:
+                let raw = try readInteger(op)
+                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
+                if visited {
+                    let info = fields[Int(op.info)]
+                    if op.flags.contains(.signed) {
+                        let value = BitReader.signExtend(raw, size: Int(op.size))
+                        let labels = info.labels(forKey: UInt64(bitPattern: value) ^ (1 << 63))
+                        visitor.visitEnumeration(info.name, .signed(value), labels: labels)
+                    } else {
+                        visitor.visitEnumeration(info.name, .unsigned(raw), labels: info.labels(forKey: raw))
+                    }
+                }
+            case .float:
+                let size = Int(op.size)
+                try alignAndCheck(op.alignment, size)
+                let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
+                                         bigEndian: op.flags.contains(.bigEndian))
+                position &+= size
+                if visited {
+                    let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+                                           : Double(bitPattern: raw)
+                    visitor.visitFloat(fields[Int(op.info)].name, value)
+                }
+            case .string:
+                try alignAndCheck(8, 0)
+                let length = try stringLength()
+                if visited {
+                    visitor.visitString(fields[Int(op.info)].name,
+                                        UnsafeRawBufferPointer(start: base + (position >> 3), count: length))
+                }
+                position &+= (length &+ 1) << 3
+            case .structBegin:
+                try alignAndCheck(op.alignment, 0)
+                if visited { visitor.beginStructure(fields[Int(op.info)].name) }
+            case .structEnd:
+                if visited { visitor.endStructure() }
+            case .array, .sequence:
+                try alignAndCheck(op.alignment, 0)
+                let n = op.code == .array ? op.operand : try slotValue(op)
+                let body = (pc + 1)..<Int(op.end)
+                if visited {
+                    // A count that cannot fit in the packet fails on its first out-of-bounds element.
+                    visitor.beginArray(fields[Int(op.info)].name, count: Int(clamping: min(n, UInt64(limit))), isText: false)
+                }
+                var i: UInt64 = 0
+                while i < n {
+                    let before = position
+                    try visit(ops, fields, body, &visitor)
+                    i &+= 1
+                    if position == before && i < n {
+                        // Elements without bits: every remaining element reads the same way.
+                        guard n - i <= 1 << 20 else { throw failure("\(n) empty array elements") }
+                    }
+                }
+                if visited { visitor.endArray() }
+                pc = Int(op.end)
+                continue
+            case .textArray, .textSequence:
+                try alignAndCheck(8, 0)
+                let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
+                let start = base + (position >> 3)
+                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
+                    captures.uuidPosition = position
+                }
+                if visited {
+                    // Text stops at the first NUL, like babeltrace2's string conversion.
+                    let text = memchr(start, 0, n).map { start.distance(to: UnsafeRawPointer($0)) } ?? n
+                    visitor.visitString(fields[Int(op.info)].name, UnsafeRawBufferPointer(start: start, count: text))
+                }
+                position &+= n << 3
+            case .skipSequence:
+                try alignAndCheck(op.alignment, 0)
+                let n = try count(try slotValue(op), elementBits: Int(op.size))
+                position &+= n &* Int(op.size)
+            case .variant:
+                let info = fields[Int(op.info)]
+                let table = info.variant!
+                let tag = try slotValue(op)
+                guard let option = table.option(forTag: tag) else {
+                    throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
+                }
+                if visited { visitor.beginVariant(info.name, option: table.optionNames[option]) }
+                try visit(ops, fields, table.optionRanges[option], &visitor)
+                if visited { visitor.endVariant() }
+                pc = Int(op.end)
+                continue
+            }
+            pc &+= 1
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// CTF target: placeholder until the module lands.

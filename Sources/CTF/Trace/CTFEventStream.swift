@@ -1,0 +1,244 @@
+import TraceKit
+
+/// A cursor over the records of one CTF data stream.
+///
+/// Positions are `StreamPosition(unit: packet index, offset: bit offset of the event in its packet,
+/// clock: raw clock value before the event's header)`, which is all a compact LTTng header needs
+/// to be decoded again. Lost-events records use offset -1 (packets lost before packet `unit`) and
+/// -2 (events discarded in packet `unit`, reported after its events).
+public final class CTFEventStream: EventStream {
+    public private(set) var current: EventRecord?
+
+    let trace: CTFTrace
+    let streamIndex: Int
+    let stream: CTFDataStream
+    private let streamClass: CompiledStreamClass
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let slotCount: Int
+
+    /// The packet being read (or about to be entered).
+    private(set) var packetIndex = 0
+    private var inPacket = false
+    private var decoder: FieldDecoder?
+    /// Discarded-events record of the current packet, reported once its events are read.
+    private var pendingLostEvents: EventRecord?
+    private var lastTimestamp: Int64 = 0
+    private var errorReported = false
+
+    static let lostPacketsOffset = -1
+    static let lostEventsOffset = -2
+
+    /// A cursor before the stream's first record (call `advance()`).
+    init(trace: CTFTrace, streamIndex: Int) {
+        self.trace = trace
+        self.streamIndex = streamIndex
+        self.stream = trace.dataStreams[streamIndex]
+        self.streamClass = stream.streamClass
+        slotCount = max(1, trace.metadata.storageSlotCount)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+    }
+
+    deinit {
+        slots.deallocate()
+    }
+
+    /// The packets of this stream.
+    var packets: [PacketEntry] { stream.packets }
+
+    public func advance() throws {
+        current = nil
+        do {
+            while true {
+                if inPacket, var d = decoder {
+                    if d.position < d.limit {
+                        let record = try decodeEvent(&d)
+                        decoder = d
+                        current = record
+                        return
+                    }
+                    inPacket = false
+                    // The stream clock ends the packet at its end time (babeltrace2 does the same).
+                    let packet = stream.packets[packetIndex]
+                    if packet.endClock != PacketEntry.none { d.clock = packet.endClock }
+                    decoder = d
+                    if let lost = pendingLostEvents {
+                        pendingLostEvents = nil
+                        current = lost
+                        packetIndex += 1
+                        return
+                    }
+                    packetIndex += 1
+                }
+                guard packetIndex < stream.packets.count else {
+                    if let error = stream.error, !errorReported {
+                        errorReported = true
+                        throw error
+                    }
+                    return
+                }
+                if let lostPackets = try enterPacket(packetIndex, carryClock: decoder?.clock) {
+                    current = lostPackets
+                    return
+                }
+            }
+        } catch let failure as DecodeFailure {
+            let packet = stream.packets[min(packetIndex, stream.packets.count - 1)]
+            inPacket = false
+            packetIndex = stream.packets.count
+            errorReported = true
+            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+        }
+    }
+
+    /// Reads packet `index`'s header and context and prepares the lost-events records it implies.
+    /// Returns the discarded-packets record to report first, if any.
+    private func enterPacket(_ index: Int, carryClock: UInt64?) throws -> EventRecord? {
+        let packet = stream.packets[index]
+        var d = stream.decoder(for: packet, slots: slots, slotCount: slotCount)
+        // Packet header and context again: they fill slots that events may use, and set the clock.
+        d.position = 0
+        if let clock = carryClock { d.clock = clock }
+        if let header = trace.compiled.packetHeader { try d.skip(header.skip) }
+        if let context = streamClass.packetContext { try d.skip(context.skip) }
+        d.position = packet.eventsBit
+        decoder = d
+        inPacket = true
+        packetIndex = index
+        pendingLostEvents = lostEventsRecord(packetIndex: index)
+        return lostPacketsRecord(packetIndex: index)
+    }
+
+    /// babeltrace2's discarded-events message: the `events_discarded` counter grew since the
+    /// previous packet; the range runs from the previous packet's end to this packet's end.
+    func lostEventsRecord(packetIndex index: Int) -> EventRecord? {
+        guard streamClass.streamClass.hasDiscardedEvents else { return nil }
+        let packet = stream.packets[index]
+        guard packet.discardedEvents != PacketEntry.none else { return nil }
+        var count: UInt64?
+        var since: Int64?
+        if index > 0, stream.packets[index - 1].discardedEvents != PacketEntry.none {
+            let previous = stream.packets[index - 1]
+            let delta = packet.discardedEvents &- previous.discardedEvents
+            guard delta != 0 else { return nil }
+            count = delta
+            since = previous.endNanoseconds
+        } else {
+            guard packet.discardedEvents != 0 else { return nil }
+            since = packet.beginNanoseconds
+        }
+        let end = packet.endNanoseconds ?? lastTimestamp
+        return EventRecord(timestamp: end, cpu: packet.cpu, classIndex: -1, stream: Int32(streamIndex),
+                           kind: .lostEvents(count: count, since: since ?? end),
+                           position: StreamPosition(unit: index, offset: Self.lostEventsOffset, clock: 0))
+    }
+
+    /// babeltrace2's discarded-packets message: `packet_seq_num` skipped numbers since the previous
+    /// packet; the range runs from the previous packet's end to this packet's beginning.
+    func lostPacketsRecord(packetIndex index: Int) -> EventRecord? {
+        guard streamClass.streamClass.hasDiscardedPackets, index > 0 else { return nil }
+        let packet = stream.packets[index]
+        let previous = stream.packets[index - 1]
+        guard packet.sequenceNumber != PacketEntry.none, previous.sequenceNumber != PacketEntry.none else { return nil }
+        let gap = packet.sequenceNumber &- previous.sequenceNumber
+        guard gap > 1 else { return nil }
+        let begin = packet.beginNanoseconds ?? lastTimestamp
+        return EventRecord(timestamp: begin, cpu: packet.cpu, classIndex: -1, stream: Int32(streamIndex),
+                           kind: .lostEvents(count: nil, since: previous.endNanoseconds ?? begin),
+                           position: StreamPosition(unit: index, offset: Self.lostPacketsOffset, clock: 0))
+    }
+
+    @inline(__always)
+    private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
+        let start = d.position
+        let clockBefore = d.clock
+        let event = try CTFTrace.decodeHeader(&d, streamClass)
+        var timestamp = lastTimestamp
+        if let converter = streamClass.clock {
+            guard let ns = converter.nanoseconds(d.clock) else {
+                throw DecodeFailure(bitPosition: start, message: "event time \(d.clock) cycles is out of range")
+            }
+            timestamp = ns
+        }
+        if let context = streamClass.commonContext { try d.skip(context.skip) }
+        if let context = event.specificContext { try d.skip(context.skip) }
+        if let payload = event.payload { try d.skip(payload.skip) }
+        if d.position == start {
+            throw DecodeFailure(bitPosition: start, message: "event of class `\(event.definition.name)` has no bits")
+        }
+        lastTimestamp = timestamp
+        return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
+                           classIndex: Int32(event.definition.index), stream: Int32(streamIndex), kind: .event,
+                           position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
+    }
+
+    public func seek(to position: StreamPosition) throws {
+        current = nil
+        errorReported = false
+        guard stream.packets.indices.contains(position.unit) else {
+            packetIndex = stream.packets.count
+            inPacket = false
+            return
+        }
+        do {
+            _ = try enterPacket(position.unit, carryClock: nil)
+            switch position.offset {
+            case Self.lostPacketsOffset:
+                current = lostPacketsRecord(packetIndex: position.unit)
+                if current == nil { try advance() }
+            case Self.lostEventsOffset:
+                if var d = decoder {
+                    d.position = d.limit
+                    decoder = d
+                }
+                try advance()
+            default:
+                decoder?.position = position.offset
+                decoder?.clock = position.clock
+                try advance()
+            }
+        } catch let failure as DecodeFailure {
+            let packet = stream.packets[position.unit]
+            inPacket = false
+            packetIndex = stream.packets.count
+            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+        }
+    }
+
+    /// Places the cursor on the first record at or after `timestamp`, starting from the last packet
+    /// that begins at or before it (packets without times are read from the start).
+    public func seek(toTimestamp timestamp: Int64) throws {
+        let packets = stream.packets
+        var low = 0, high = packets.count
+        if packets.allSatisfy({ $0.beginNanoseconds != nil }) {
+            while low < high {
+                let mid = (low + high) / 2
+                if (packets[mid].endNanoseconds ?? packets[mid].beginNanoseconds ?? 0) < timestamp {
+                    low = mid + 1
+                } else {
+                    high = mid
+                }
+            }
+        } else {
+            low = 0
+        }
+        current = nil
+        errorReported = false
+        guard low < packets.count else {
+            packetIndex = packets.count
+            inPacket = false
+            if let error = stream.error {
+                errorReported = true
+                throw error
+            }
+            return
+        }
+        inPacket = false
+        packetIndex = low
+        decoder = nil
+        try advance()
+        while let record = current, record.timestamp < timestamp {
+            try advance()
+        }
+    }
+}
