@@ -1,0 +1,60 @@
+import Foundation
+
+/// Hands pages from the capture thread to the thread that owns a `LiveTrace`: the capture thread
+/// appends copies under a lock; the owner drains them in one go between its other work. Nothing is
+/// dropped here; the trace's memory cap decides what is kept.
+public final class LivePageQueue: PageSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var pages: [(cpu: Int, bytes: [UInt8])] = []
+    private var completeUntil: Int64?
+    private var sawFrontier = false
+    private var stats: [Int: CPUBufferStats] = [:]
+    /// Pages handed over so far.
+    public private(set) var pagesQueued = 0
+    /// Back-off margin for the completeness frontier: clocks of different CPUs may differ slightly.
+    public var frontierMargin: Int64 = 1_000_000
+
+    public init() {}
+
+    public func consume(cpu: Int, page: UnsafeRawBufferPointer) {
+        let copy = Array(page)
+        lock.lock()
+        pages.append((cpu, copy))
+        pagesQueued += 1
+        lock.unlock()
+    }
+
+    public func statsSampled(_ stats: [Int: CPUBufferStats]) {
+        lock.lock()
+        for (cpu, s) in stats { self.stats[cpu] = s }
+        lock.unlock()
+    }
+
+    public func sweepFinished(completeUntil time: Int64?) {
+        lock.lock()
+        if let time {
+            completeUntil = time - frontierMargin
+            sawFrontier = true
+        }
+        lock.unlock()
+    }
+
+    /// Moves everything queued into `trace`; returns the number of pages moved.
+    @discardableResult
+    public func drain(into trace: LiveTrace) -> Int {
+        lock.lock()
+        let batch = pages
+        pages.removeAll(keepingCapacity: true)
+        let frontier = completeUntil
+        let hasFrontier = sawFrontier
+        let latest = stats
+        stats.removeAll()
+        lock.unlock()
+        for (cpu, bytes) in batch {
+            bytes.withUnsafeBytes { trace.append(page: $0, cpu: cpu) }
+        }
+        if hasFrontier { trace.advanceVisibility(to: frontier) }
+        if !latest.isEmpty { trace.updateKernelStats(latest) }
+        return batch.count
+    }
+}
