@@ -17,7 +17,7 @@ final class LiveReplayTests: XCTestCase {
         }.sorted()
         let trace = LiveTrace(name: name, path: directory, cpus: cpus, layout: layout, catalog: catalog,
                               clock: "local", memoryCap: memoryCap)
-        let queue = LivePageQueue()
+        let queue = LivePageQueue(layout: layout)
         let sources = try cpus.map {
             try RecordedPageSource(cpu: $0, path: "\(directory)/cpu\($0).pages", pageSize: layout.pageSize,
                                    pagesPerBurst: pagesPerBurst)

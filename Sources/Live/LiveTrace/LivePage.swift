@@ -3,8 +3,9 @@ import Ftrace
 /// One page read live, copied and indexed once when it arrives (record count, first and last
 /// timestamps, the kernel's missed-events note), so streams and the memory cap need no decoding.
 final class LivePage {
-    /// Position of the page among its CPU's pages since the start (never reused).
-    let sequence: Int
+    /// Position of the page among its CPU's pages since the start (never reused); set when the
+    /// page joins its CPU's pages.
+    var sequence: Int
     /// The page, in memory owned by this object (stable while it lives, so readers can keep
     /// pointers into it).
     let bytes: UnsafeRawBufferPointer

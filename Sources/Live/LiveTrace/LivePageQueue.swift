@@ -1,11 +1,14 @@
 import Foundation
+import Ftrace
 
 /// Hands pages from the capture thread to the thread that owns a `LiveTrace`: the capture thread
-/// appends copies under a lock; the owner drains them in one go between its other work. Nothing is
-/// dropped here; the trace's memory cap decides what is kept.
+/// copies and indexes each page (so that work runs beside the viewer) and queues it under a lock;
+/// the owner drains the queue in one go between its other work. Nothing is dropped here; the
+/// trace's memory cap decides what is kept.
 public final class LivePageQueue: PageSink, @unchecked Sendable {
     private let lock = NSLock()
-    private var pages: [(cpu: Int, bytes: [UInt8])] = []
+    private let layout: RingBufferLayout
+    private var pages: [(cpu: Int, page: LivePage)] = []
     private var completeUntil: Int64?
     private var sawFrontier = false
     private var stats: [Int: CPUBufferStats] = [:]
@@ -14,10 +17,12 @@ public final class LivePageQueue: PageSink, @unchecked Sendable {
     /// Back-off margin for the completeness frontier: clocks of different CPUs may differ slightly.
     public var frontierMargin: Int64 = 1_000_000
 
-    public init() {}
+    public init(layout: RingBufferLayout) {
+        self.layout = layout
+    }
 
     public func consume(cpu: Int, page: UnsafeRawBufferPointer) {
-        let copy = Array(page)
+        let copy = LivePage(sequence: 0, bytes: page, layout: layout)
         lock.lock()
         pages.append((cpu, copy))
         pagesQueued += 1
@@ -50,9 +55,7 @@ public final class LivePageQueue: PageSink, @unchecked Sendable {
         let latest = stats
         stats.removeAll()
         lock.unlock()
-        for (cpu, bytes) in batch {
-            bytes.withUnsafeBytes { trace.append(page: $0, cpu: cpu) }
-        }
+        for (cpu, page) in batch { trace.append(page, cpu: cpu) }
         if hasFrontier { trace.advanceVisibility(to: frontier) }
         if !latest.isEmpty { trace.updateKernelStats(latest) }
         return batch.count

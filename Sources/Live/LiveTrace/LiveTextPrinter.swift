@@ -30,10 +30,27 @@ public final class LiveTextPrinter {
         out.write(byte: 0x0A)
     }
 
+    /// Walks every record visible now and not yet walked without writing them (counting, for
+    /// `--summary` and benchmarks); returns how many.
+    @discardableResult
+    public func skipAvailable() throws -> Int {
+        merger.rebuild()
+        var walked = 0
+        while let record = merger.current {
+            if record.isLostEvents {
+                if record.position.offset == 0 { lostNotes += 1 }
+            } else {
+                eventsPrinted += 1
+            }
+            walked += 1
+            try merger.advance()
+        }
+        return walked
+    }
+
     /// Writes every record visible now and not yet written; returns how many.
     @discardableResult
     public func writeAvailable(to out: OutputBuffer) throws -> Int {
-        trace.catalog.taskNames = trace.catalog.taskNames
         merger.rebuild()
         var written = 0
         while let record = merger.current {

@@ -71,19 +71,32 @@ public final class LiveTrace: Trace, RecordAttributes {
 
     /// Adds a page read from `cpu` (copied). Pages of a CPU must come in the order they were read.
     public func append(page: UnsafeRawBufferPointer, cpu: Int) {
+        append(LivePage(sequence: 0, bytes: page, layout: layout), cpu: cpu)
+    }
+
+    /// Adds a page already copied and indexed (by `LivePageQueue`, on the capture thread).
+    func append(_ livePage: LivePage, cpu: Int) {
         guard let stream = streamOfCPU[cpu] else { return }
         let store = cpuPages[stream]
-        let livePage = LivePage(sequence: store.nextSequence, bytes: page, layout: layout)
+        livePage.sequence = store.nextSequence
         store.append(livePage)
         memoryUsed += livePage.memoryCost
         if memoryUsed > memoryCap { enforceCap() }
     }
 
-    /// Moves the completeness frontier (see `visibleUntil`).
+    /// Moves the completeness frontier (see `visibleUntil`); nil shows everything read (after the
+    /// reading stopped). Once nil, later frontiers are ignored.
     public func advanceVisibility(to time: Int64?) {
-        guard let time else { visibleUntil = nil; return }
+        guard !finalVisibility else { return }
+        guard let time else {
+            visibleUntil = nil
+            finalVisibility = true
+            return
+        }
         visibleUntil = max(visibleUntil ?? time, time)
     }
+
+    private var finalVisibility = false
 
     /// Records the kernel's latest counters.
     public func updateKernelStats(_ stats: [Int: CPUBufferStats]) {

@@ -32,7 +32,8 @@ public final class TraceRecorder: @unchecked Sendable {
     /// wait in the kernel when the buffer is not `buffer_percent` full: short for a live view,
     /// longer when only recording (fewer partly filled pages in the file).
     public init(session: TracingSession, output: String, format: TraceDatWriter.Format = .version7(.zstd),
-                extraSinks: [PageSink] = [], pollInterval: Duration = .milliseconds(250)) throws {
+                extraSinks: [PageSink] = [], pollInterval: Duration = .milliseconds(250),
+                clockProvider: (() -> Int64?)? = nil) throws {
         self.session = session
         self.output = output
         self.format = format
@@ -53,7 +54,7 @@ public final class TraceRecorder: @unchecked Sendable {
             var stats: [Int: CPUBufferStats] = [:]
             for cpu in instance.cpus() { stats[cpu] = try? instance.stats(cpu: cpu) }
             return stats
-        })
+        }, clockProvider: clockProvider)
         session.onClose { [capture, readers] in
             capture.stop()
             readers.forEach { $0.close() }
