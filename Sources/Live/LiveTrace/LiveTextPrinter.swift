@@ -13,6 +13,9 @@ public final class LiveTextPrinter {
     public private(set) var eventsPrinted = 0
     /// Lost-event notes printed so far.
     public private(set) var lostNotes = 0
+    private var line = LineBuffer(capacity: 1 << 12)
+
+    deinit { line.deallocate() }
 
     public init(trace: LiveTrace, raw: Bool = false) throws {
         self.trace = trace
@@ -58,15 +61,22 @@ public final class LiveTextPrinter {
             case .lostEvents(let count, _):
                 // trace-cmd notes drops only for pages whose first item is an event.
                 if record.position.offset == 0 {
-                    TraceCmdLine.writeDropped(cpu: Int(record.cpu), count: count, to: out)
+                    line.removeAll()
+                    TraceCmdLine.writeDropped(cpu: Int(record.cpu), count: count, to: &line)
+                    out.write(line.bytes)
                     lostNotes += 1
                 }
             case .event:
+                line.removeAll()
+                let nanoseconds = self.nanoseconds, raw = self.raw, catalog = trace.catalog
+                var buffer = line
                 _ = trace.withData(of: record) { data in
-                    TraceCmdLine.writeEvent(data, catalog: trace.catalog, cpu: Int(record.cpu),
+                    TraceCmdLine.writeEvent(data, catalog: catalog, cpu: Int(record.cpu),
                                             timestamp: UInt64(bitPattern: record.timestamp),
-                                            nanoseconds: nanoseconds, raw: raw, to: out)
+                                            nanoseconds: nanoseconds, raw: raw, to: &buffer)
                 }
+                line = buffer
+                out.write(line.bytes)
                 eventsPrinted += 1
             }
             written += 1
