@@ -133,8 +133,10 @@ struct LiveCommand: ParsableCommand {
         let deadline = duration.flatMap { DurationParser.nanoseconds(Substring($0)) }.map { DispatchTime.now() + .nanoseconds(Int($0)) }
         var failure: Error?
         do {
-            while stop.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            while stop.wait(timeout: .now()) == .timedOut {
                 if let deadline, DispatchTime.now() >= deadline { break }
+                // Wake as soon as a sweep brought pages (or at least every 100 ms).
+                engine.waitForPages(timeout: .now() + .milliseconds(100))
                 engine.pump()
                 if summary {
                     try printer.skipAvailable()

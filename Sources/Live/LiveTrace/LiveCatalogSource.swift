@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Ftrace
 import TraceIO
 
@@ -61,11 +63,14 @@ public struct LiveCatalogSource: Sendable {
         }
         let layout = try RingBufferLayout.parse(headerPage: headerPage)
         let printk = printkFormatsPath.flatMap { try? ControlFile.readBytes($0) } ?? []
-        let kallsyms = kallsymsPath
-        let symbols = SymbolTables(kernelSymbols: {
-            guard let kallsyms, let text = try? ControlFile.readBytes(kallsyms) else { return KernelSymbols() }
+        // kallsyms is large: parse it in the background from now on, so the first event that
+        // needs a symbol does not stall the view.
+        let kernelSymbols = BackgroundValue<KernelSymbols> { [kallsymsPath] in
+            guard let kallsymsPath, let text = try? ControlFile.readBytes(kallsymsPath) else { return KernelSymbols() }
             return text.withUnsafeBytes { KernelSymbols(kallsyms: $0) }
-        }, printkFormats: printk.withUnsafeBytes { PrintkFormats(text: $0) })
+        }
+        let symbols = SymbolTables(kernelSymbols: { kernelSymbols.value },
+                                   printkFormats: printk.withUnsafeBytes { PrintkFormats(text: $0) })
         let catalog = EventCatalog(byteOrder: .little, longSize: layout.commitSize, symbols: symbols,
                                    taskNames: loadTaskNames())
         for (system, path) in formatFiles() {
@@ -79,5 +84,38 @@ public struct LiveCatalogSource: Sendable {
     public func loadTaskNames() -> TaskNames {
         guard let path = savedCmdlinesPath, let text = try? ControlFile.readBytes(path) else { return TaskNames() }
         return text.withUnsafeBytes { TaskNames(savedCmdlines: $0) }
+    }
+}
+
+/// A value computed on a background thread as soon as it is created; reading it waits for it.
+final class BackgroundValue<Value>: @unchecked Sendable {
+    private var result: Value?
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+
+    init(_ compute: @escaping @Sendable () -> Value) {
+        let thread = Thread { [self] in
+            let value = compute()
+            lock.lock()
+            result = value
+            lock.unlock()
+            ready.signal()
+        }
+        thread.name = "ringside-background"
+        thread.start()
+    }
+
+    var value: Value {
+        lock.lock()
+        if let result {
+            lock.unlock()
+            return result
+        }
+        lock.unlock()
+        ready.wait()
+        ready.signal()
+        lock.lock()
+        defer { lock.unlock() }
+        return result!
     }
 }

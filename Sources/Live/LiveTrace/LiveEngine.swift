@@ -14,7 +14,7 @@ public final class LiveEngine: @unchecked Sendable {
         public var recordPath: String?
         public var recordFormat: TraceDatWriter.Format = .version7(.zstd)
         /// Longest time pages wait in the kernel before being read.
-        public var pollInterval: Duration = .milliseconds(50)
+        public var pollInterval: Duration = .milliseconds(20)
 
         public init() {}
     }
@@ -88,6 +88,12 @@ public final class LiveEngine: @unchecked Sendable {
             trace.catalog.taskNames = catalogSource.loadTaskNames()
         }
         return moved
+    }
+
+    /// Waits until new pages were read, or `timeout` passes (the owner's loop calls `pump()` next).
+    @discardableResult
+    public func waitForPages(timeout: DispatchTime) -> Bool {
+        queue.waitForPages(timeout: timeout)
     }
 
     /// Events per second per CPU over the last second or so.

@@ -8,6 +8,8 @@ import Ftrace
 public final class LivePageQueue: PageSink, @unchecked Sendable {
     private let lock = NSLock()
     private let layout: RingBufferLayout
+    /// Signalled after each sweep that brought pages, so the owner can wake at once.
+    private let arrived = DispatchSemaphore(value: 0)
     private var pages: [(cpu: Int, page: LivePage)] = []
     private var completeUntil: Int64?
     private var sawFrontier = false
@@ -41,7 +43,17 @@ public final class LivePageQueue: PageSink, @unchecked Sendable {
             completeUntil = time - frontierMargin
             sawFrontier = true
         }
+        let hasPages = !pages.isEmpty
         lock.unlock()
+        if hasPages { arrived.signal() }
+    }
+
+    /// Waits until a sweep brought pages, or `timeout` passes; true when pages came.
+    public func waitForPages(timeout: DispatchTime) -> Bool {
+        guard arrived.wait(timeout: timeout) == .success else { return false }
+        // Several sweeps may have signalled: one drain takes all their pages.
+        while arrived.wait(timeout: .now()) == .success {}
+        return true
     }
 
     /// Moves everything queued into `trace`; returns the number of pages moved.
