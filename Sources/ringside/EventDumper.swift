@@ -10,27 +10,28 @@ struct EventDumper {
     var end: Int64? = nil
 
     func dump(to out: OutputBuffer) throws {
-        let merger = try set.makeMerger()
-        if let begin { try merger.seek(toTimestamp: begin) }
         switch format {
-        case .text:
-            let formatter = TextFormatter()
-            while let record = merger.current, record.timestamp <= end ?? .max {
-                try formatter.write(record, of: set, to: out)
-                try out.flushIfNeeded()
-                try merger.advance()
-            }
-        case .json:
-            let formatter = JSONLinesFormatter()
-            while let record = merger.current, record.timestamp <= end ?? .max {
-                try formatter.write(record, of: set, to: out)
-                try out.flushIfNeeded()
-                try merger.advance()
-            }
         case .babeltrace:
-            try BabeltraceDump.run(set: set, merger: merger, to: out, begin: begin, end: end)
+            // The CTF reader's own pipeline: per-stream formatting in parallel, merged in order.
+            try BabeltraceDump.run(set: set, to: out, begin: begin, end: end)
         case .traceCmd, .traceCmdRaw:
             try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, to: out)
+        case .text:
+            let formatter = TextFormatter()
+            try forEachRecord { try formatter.write($0, of: set, to: out); try out.flushIfNeeded() }
+        case .json:
+            let formatter = JSONLinesFormatter()
+            try forEachRecord { try formatter.write($0, of: set, to: out); try out.flushIfNeeded() }
+        }
+    }
+
+    /// Calls `body` for every record between `begin` and `end`, in time order.
+    private func forEachRecord(_ body: (EventRecord) throws -> Void) throws {
+        let merger = try set.makeMerger()
+        if let begin { try merger.seek(toTimestamp: begin) }
+        while let record = merger.current, record.timestamp <= end ?? .max {
+            try body(record)
+            try merger.advance()
         }
     }
 }

@@ -1,26 +1,25 @@
+import Dispatch
 import Foundation
 import TraceKit
 
 /// `dump --format babeltrace`: writes a set of CTF traces exactly as `babeltrace2 PATH` does with
 /// its default `sink.text.pretty` options, and its discarded-events warnings on standard error.
+///
+/// Streams are decoded and formatted in chunks on worker threads (one chunk ahead per stream);
+/// this thread merges them in babeltrace2's muxer order and adds the time and delta columns,
+/// which depend on the merged order. The output is the same with any number of threads.
 public final class BabeltraceDumper {
-    private let set: TraceSet
     private let traces: [CTFTrace]
-    /// Per trace: the header words after the time (`vm `, or `host:procname:(vpid) `).
-    private let traceHeaders: [[UInt8]]
-    /// Per trace and event class: `name: `.
-    private let eventNames: [[[UInt8]]]
-    /// Per trace and stream: the packet whose context is cached, and its rendering.
-    private var packetContextCache: [[(packet: Int, text: [UInt8])]]
     private var clock = BabeltraceClockWriter()
     private var lastTimestamp: Int64?
-    private let slots: UnsafeMutablePointer<UInt64>
-    private let slotCount: Int
     private var warnings: BabeltraceWarnings
+    /// Lines being built; handed to the output in large chunks.
+    private var line = TextBuffer(capacity: 1 << 18)
+    /// Whether to format on worker threads (the result is identical either way).
+    public var parallel = true
 
     /// Fails when a trace of the set is not a CTF trace.
     public init(set: TraceSet) throws {
-        self.set = set
         var traces: [CTFTrace] = []
         for trace in set.traces {
             guard let ctf = trace as? CTFTrace else {
@@ -29,22 +28,16 @@ public final class BabeltraceDumper {
             traces.append(ctf)
         }
         self.traces = traces
-        traceHeaders = traces.map(BabeltraceDumper.header(of:))
-        eventNames = traces.map { trace in trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) } }
-        packetContextCache = traces.map { [(packet: Int, text: [UInt8])](repeating: (-1, []), count: $0.dataStreams.count) }
-        slotCount = max(1, traces.map(\.metadata.storageSlotCount).max() ?? 1)
-        slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: 0, count: slotCount)
         warnings = BabeltraceWarnings(traces: traces)
     }
 
     deinit {
-        slots.deallocate()
+        line.deallocate()
     }
 
     /// The env-derived words babeltrace2 prints after the time: hostname, then `:procname` and
     /// `:(vpid)` for per-process traces.
-    private static func header(of trace: CTFTrace) -> [UInt8] {
+    static func header(of trace: CTFTrace) -> [UInt8] {
         var text = ""
         var printed = false
         if case .string(let host)? = trace.environmentValue("hostname") {
@@ -65,104 +58,174 @@ public final class BabeltraceDumper {
 
     /// Writes every record between `begin` and `end` (inclusive, nanoseconds from the origin)
     /// to `out`, and warnings to `errors`.
-    public func dump(merger: EventMerger, to out: OutputBuffer, errors: OutputBuffer,
-                     begin: Int64? = nil, end: Int64? = nil) throws {
+    public func dump(to out: OutputBuffer, errors: OutputBuffer, begin: Int64? = nil, end: Int64? = nil) throws {
         clock.warn = { [errors] text in
             errors.write(text)
             try? errors.flush()
         }
+        let streamCount = traces.reduce(0) { $0 + $1.dataStreams.count }
+        // A few chunks per stream stay in memory: bound the total whatever the stream count.
+        let chunksAhead = 4
+        let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
+        var formatters: [BabeltraceStreamFormatter] = []
+        for (t, trace) in traces.enumerated() {
+            let header = Self.header(of: trace)
+            let names = trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) }
+            for s in trace.dataStreams.indices {
+                formatters.append(try BabeltraceStreamFormatter(trace: trace, traceIndex: t, streamIndex: s, header: header,
+                                                                eventNames: names, begin: begin, end: end,
+                                                                chunkBytes: chunkBytes, chunksAhead: chunksAhead))
+            }
+        }
+        let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
+            ? DispatchQueue(label: "ringside.babeltrace", attributes: .concurrent) : nil
+        for f in formatters { f.startProducing(on: queue) }
+        var heap = FormatterHeap(formatters: formatters, traces: traces)
+        for (i, f) in formatters.enumerated() {
+            _ = f.advanceChunk(on: queue)
+            if f.hasEntry {
+                heap.push(i)
+            } else if let error = f.current.error {
+                throw error
+            }
+        }
         defer {
+            try? flushLines(to: out)
             warnings.flushAll(to: errors, clock: &clock)
             try? errors.flush()
         }
-        while let record = merger.current {
-            if let end, record.timestamp > end { break }
-            if let begin, record.timestamp < begin {
-                try merger.advance()
-                continue
-            }
-            if record.isLostEvents {
-                let ctf = traces[Int(record.trace)]
-                warnings.add(record, trace: ctf, traceIndex: Int(record.trace))
+        while let top = heap.top {
+            let f = formatters[top]
+            let entry = f.current.entries[f.position]
+            if entry.kind == 0 {
+                write(entry, of: f, to: &line)
+                if line.count >= 1 << 16 { try flushLines(to: out) }
             } else {
-                try write(record, to: out)
-                try out.flushIfNeeded()
+                warnings.add(entry, trace: traces[f.traceIndex], traceIndex: f.traceIndex, stream: f.streamIndex)
+            }
+            f.position += 1
+            if !f.hasEntry {
+                if let error = f.current.error {
+                    try flushLines(to: out)
+                    throw error
+                }
+                if f.advanceChunk(on: queue), f.hasEntry {
+                    heap.replaceTop()
+                } else if let error = f.current.error {
+                    try flushLines(to: out)
+                    throw error
+                } else {
+                    heap.popTop()
+                }
+            } else {
+                heap.replaceTop()
             }
             if warnings.hasPending {
-                warnings.flushReady(merger: merger, traces: traces, to: errors, clock: &clock)
+                var bound = Int64.max
+                for i in heap.members {
+                    let g = formatters[i]
+                    bound = min(bound, g.current.entries[g.position].lossFloor)
+                }
+                warnings.flushReady(bound: bound, to: errors, clock: &clock)
             }
-            try merger.advance()
         }
     }
 
-    private func write(_ record: EventRecord, to out: OutputBuffer) throws {
-        let t = Int(record.trace)
-        let trace = traces[t]
-        guard let (start, stream, packet) = try trace.decoderAtEvent(record, slots: slots) else { return }
-        var decoder = start
-        let streamClass = stream.streamClass
-        let mark = out.count
-        do {
-            if streamClass.clock != nil {
-                out.write(byte: UInt8(ascii: "["))
-                clock.write(record.timestamp, to: out)
-                out.write("] (")
-                if let last = lastTimestamp {
-                    let delta = UInt64(bitPattern: record.timestamp &- last)
-                    out.write(byte: UInt8(ascii: "+"))
-                    out.writeDecimal(delta / 1_000_000_000)
-                    out.write(byte: UInt8(ascii: "."))
-                    out.writeDecimal(delta % 1_000_000_000, width: 9, pad: UInt8(ascii: "0"))
-                } else {
-                    out.write("+?.?????????")
-                }
-                out.write(") ")
-                lastTimestamp = record.timestamp
+    private func flushLines(to out: OutputBuffer) throws {
+        guard line.count > 0 else { return }
+        out.write(line.bytes)
+        line.removeAll()
+        try out.flush()
+    }
+
+    /// The time and delta columns, then the event's formatted text.
+    @inline(__always)
+    private func write(_ entry: FormattedEntry, of formatter: BabeltraceStreamFormatter, to out: inout TextBuffer) {
+        if formatter.hasClock {
+            out.append(UInt8(ascii: "["))
+            clock.write(entry.timestamp, to: &out)
+            out.append("] (")
+            if let last = lastTimestamp {
+                let delta = UInt64(bitPattern: entry.timestamp &- last)
+                out.append(UInt8(ascii: "+"))
+                out.appendDecimal(delta / 1_000_000_000)
+                out.append(UInt8(ascii: "."))
+                out.appendZeroPadded(delta % 1_000_000_000, width: 9)
+            } else {
+                out.append("+?.?????????")
             }
-            traceHeaders[t].withUnsafeBytes { out.write($0) }
-            let event = try CTFTrace.decodeHeader(&decoder, streamClass)
-            eventNames[t][event.definition.index].withUnsafeBytes { out.write($0) }
-            var first = true
-            if let context = streamClass.packetContext, context.isShown {
-                first = false
-                let s = Int(record.stream)
-                if packetContextCache[t][s].packet != record.position.unit {
-                    var packetDecoder = decoder
-                    packetDecoder.position = 0
-                    if let header = trace.compiled.packetHeader { try packetDecoder.skip(header.skip) }
-                    let textStart = out.count
-                    try packetDecoder.printScope(context.visitShown, to: out)
-                    packetContextCache[t][s] = (record.position.unit, Array(out.pendingBytes[textStart...]))
-                } else {
-                    packetContextCache[t][s].text.withUnsafeBytes { out.write($0) }
-                }
-            }
-            if let context = streamClass.commonContext {
-                if context.isShown {
-                    if !first { out.write(", ") }
-                    first = false
-                    try decoder.printScope(context.visitShown, to: out)
-                } else {
-                    try decoder.skip(context.skip)
-                }
-            }
-            if let context = event.specificContext {
-                if context.isShown {
-                    if !first { out.write(", ") }
-                    first = false
-                    try decoder.printScope(context.visitShown, to: out)
-                } else {
-                    try decoder.skip(context.skip)
-                }
-            }
-            if let payload = event.payload, payload.isShown {
-                if !first { out.write(", ") }
-                try decoder.printScope(payload.visitShown, to: out)
-            }
-            out.write(byte: 0x0A)
-        } catch let failure as DecodeFailure {
-            out.truncate(to: mark)
-            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+            out.append(") ")
+            lastTimestamp = entry.timestamp
         }
+        let text = formatter.current.text.bytes
+        out.append(UnsafeRawBufferPointer(rebasing: text[Int(entry.textStart)..<Int(entry.textStart + entry.textLength)]))
+    }
+}
+
+/// A min-heap of formatters by their next entry, in babeltrace2's muxer order.
+private struct FormatterHeap {
+    let formatters: [BabeltraceStreamFormatter]
+    let traces: [CTFTrace]
+    private(set) var members: [Int] = []
+
+    init(formatters: [BabeltraceStreamFormatter], traces: [CTFTrace]) {
+        self.formatters = formatters
+        self.traces = traces
+        members.reserveCapacity(formatters.count)
+    }
+
+    var top: Int? { members.first }
+
+    mutating func push(_ i: Int) {
+        members.append(i)
+        var child = members.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(members[child], members[parent]) else { return }
+            members.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popTop() {
+        let last = members.removeLast()
+        if !members.isEmpty {
+            members[0] = last
+            siftDown()
+        }
+    }
+
+    /// Restores the order after the top formatter moved to its next entry.
+    mutating func replaceTop() { siftDown() }
+
+    private mutating func siftDown() {
+        var parent = 0
+        let count = members.count
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
+            var best = left
+            if left + 1 < count && precedes(members[left + 1], members[left]) { best = left + 1 }
+            guard precedes(members[best], members[parent]) else { return }
+            members.swapAt(best, parent)
+            parent = best
+        }
+    }
+
+    @inline(__always)
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let fa = formatters[a], fb = formatters[b]
+        let ea = fa.current.entries[fa.position], eb = fb.current.entries[fb.position]
+        if ea.timestamp != eb.timestamp { return ea.timestamp < eb.timestamp }
+        let ra = Self.record(ea, fa), rb = Self.record(eb, fb)
+        let order = CTFTieBreak.compare(ra, traces[fa.traceIndex], rb, traces[fb.traceIndex])
+        return order != 0 ? order < 0 : a < b
+    }
+
+    private static func record(_ e: FormattedEntry, _ f: BabeltraceStreamFormatter) -> EventRecord {
+        EventRecord(timestamp: e.timestamp, cpu: -1, classIndex: e.classIndex, stream: Int32(f.streamIndex),
+                    trace: Int32(f.traceIndex),
+                    kind: e.kind == 0 ? .event : .lostEvents(count: nil, since: e.since),
+                    position: StreamPosition(unit: 0, offset: 0, clock: 0))
     }
 }

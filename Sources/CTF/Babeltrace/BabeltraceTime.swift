@@ -6,13 +6,13 @@ import TraceKit
 struct BabeltraceClockWriter {
     private var cachedSecond = Int64.min
     /// `HH:MM:SS` of `cachedSecond`.
-    private var cachedText: (UInt64) = 0
+    private var cachedText: UInt64 = 0
     private(set) var negativeWarningDone = false
     /// Receives babeltrace2's one-time warning about negative times.
     var warn: (String) -> Void = { _ in }
 
     /// The time of `ns` nanoseconds from the clock origin.
-    mutating func write(_ ns: Int64, to out: OutputBuffer) {
+    mutating func write(_ ns: Int64, to out: inout TextBuffer) {
         var seconds = ns / 1_000_000_000
         var nanos = ns % 1_000_000_000
         var negative = false
@@ -36,10 +36,10 @@ struct BabeltraceClockWriter {
         if negative && !negativeWarningDone {
             negativeWarningDone = true
             warn("[warning] Fallback to [sec.ns] to print negative time value. Use --clock-seconds.\n")
-            out.write(byte: UInt8(ascii: "-"))
-            out.writeDecimal(UInt64(seconds))
-            out.write(byte: UInt8(ascii: "."))
-            out.writeDecimal(UInt64(nanos), width: 9, pad: UInt8(ascii: "0"))
+            out.append(UInt8(ascii: "-"))
+            out.appendDecimal(UInt64(seconds))
+            out.append(UInt8(ascii: "."))
+            out.appendZeroPadded(UInt64(nanos), width: 9)
             return
         }
         if seconds != cachedSecond {
@@ -63,8 +63,8 @@ struct BabeltraceClockWriter {
             }
             cachedText = text
         }
-        withUnsafeBytes(of: cachedText) { out.write(UnsafeRawBufferPointer(rebasing: $0[0..<8])) }
-        out.write(byte: UInt8(ascii: "."))
-        out.writeDecimal(UInt64(nanos), width: 9, pad: UInt8(ascii: "0"))
+        withUnsafeBytes(of: cachedText) { out.append(UnsafeRawBufferPointer(rebasing: $0[0..<8])) }
+        out.append(UInt8(ascii: "."))
+        out.appendZeroPadded(UInt64(nanos), width: 9)
     }
 }

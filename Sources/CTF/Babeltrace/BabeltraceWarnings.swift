@@ -33,16 +33,15 @@ struct BabeltraceWarnings {
 
     var hasPending: Bool { !pending.isEmpty }
 
-    mutating func add(_ record: EventRecord, trace: CTFTrace, traceIndex: Int) {
-        guard case .lostEvents(let count, let since) = record.kind else { return }
-        let stream = trace.dataStreams[Int(record.stream)]
-        let isPackets = record.position.offset == CTFEventStream.lostPacketsOffset
-        let streamClass = stream.streamClass.streamClass
-        pending.append(Pending(begin: since, end: record.timestamp, traceIndex: traceIndex,
-                               streamClassID: streamClass.id, streamID: stream.babeltraceID, isPackets: isPackets,
-                               count: count,
+    mutating func add(_ entry: FormattedEntry, trace: CTFTrace, traceIndex: Int, stream: Int) {
+        let data = trace.dataStreams[stream]
+        let isPackets = entry.kind == 2
+        let streamClass = data.streamClass.streamClass
+        pending.append(Pending(begin: entry.since, end: entry.timestamp, traceIndex: traceIndex,
+                               streamClassID: streamClass.id, streamID: data.babeltraceID, isPackets: isPackets,
+                               count: entry.lostCount == .max ? nil : entry.lostCount,
                                hasTimes: isPackets ? streamClass.discardedPacketsHaveTimes : streamClass.discardedEventsHaveTimes,
-                               streamName: streamNames[traceIndex][Int(record.stream)]))
+                               streamName: streamNames[traceIndex][stream]))
     }
 
     /// babeltrace2's muxer order for messages of equal time: trace UUID, trace name, stream class,
@@ -61,15 +60,8 @@ struct BabeltraceWarnings {
         return (a.count ?? 0) < (b.count ?? 0)
     }
 
-    /// Writes the warnings no stream can precede any more.
-    mutating func flushReady(merger: EventMerger, traces: [CTFTrace], to errors: OutputBuffer,
-                             clock: inout BabeltraceClockWriter) {
-        var bound = Int64.max
-        for source in merger.sources {
-            guard let cursor = source.stream as? CTFEventStream, let current = cursor.current else { continue }
-            if case .lostEvents(_, let since) = current.kind { bound = min(bound, since) }
-            bound = min(bound, cursor.earliestFutureLossBeginning)
-        }
+    /// Writes the warnings that begin before `bound` (no stream can report an earlier one).
+    mutating func flushReady(bound: Int64, to errors: OutputBuffer, clock: inout BabeltraceClockWriter) {
         pending.sort(by: precedes)
         var written = 0
         while written < pending.count && pending[written].begin < bound {
@@ -88,36 +80,39 @@ struct BabeltraceWarnings {
         pending.removeAll()
     }
 
-    private func write(_ w: Pending, to out: OutputBuffer, clock: inout BabeltraceClockWriter) {
-        out.write(w.count == nil ? "WARNING: Tracer may have discarded " : "WARNING: Tracer discarded ")
+    private func write(_ w: Pending, to errors: OutputBuffer, clock: inout BabeltraceClockWriter) {
+        var out = TextBuffer(capacity: 512)
+        defer { out.deallocate() }
+        out.append(w.count == nil ? "WARNING: Tracer may have discarded " : "WARNING: Tracer discarded ")
         let kind = w.isPackets ? "packet" : "event"
         if let count = w.count {
-            out.writeDecimal(count)
-            out.write(" " + kind + (count == 1 ? "" : "s"))
+            out.appendDecimal(count)
+            out.appendString(" " + kind + (count == 1 ? "" : "s"))
         } else {
-            out.write(kind + "s")
+            out.appendString(kind + "s")
         }
-        out.write(byte: UInt8(ascii: " "))
+        out.append(UInt8(ascii: " "))
         if w.hasTimes {
-            out.write("between [")
-            clock.write(w.begin, to: out)
-            out.write("] and [")
-            clock.write(w.end, to: out)
-            out.write("]")
+            out.append("between [")
+            clock.write(w.begin, to: &out)
+            out.append("] and [")
+            clock.write(w.end, to: &out)
+            out.append("]")
         } else {
-            out.write("(unknown time range)")
+            out.append("(unknown time range)")
         }
-        out.write(" in trace \"" + traceNames[w.traceIndex] + "\" ")
+        out.appendString(" in trace \"" + traceNames[w.traceIndex] + "\" ")
         if let uuid = traceUUIDs[w.traceIndex] {
-            out.write("(UUID: " + UUIDText.format(uuid) + ") ")
+            out.appendString("(UUID: " + UUIDText.format(uuid) + ") ")
         } else {
-            out.write("(no UUID) ")
+            out.append("(no UUID) ")
         }
-        out.write("within stream \"" + w.streamName + "\" (stream class ID: ")
-        out.writeDecimal(w.streamClassID)
-        out.write(", stream ID: ")
-        out.writeDecimal(w.streamID)
-        out.write(").\n")
+        out.appendString("within stream \"" + w.streamName + "\" (stream class ID: ")
+        out.appendDecimal(w.streamClassID)
+        out.append(", stream ID: ")
+        out.appendDecimal(w.streamID)
+        out.append(").\n")
+        errors.write(out.bytes)
     }
 
     /// An absolute path without `.`/`..` components, like babeltrace2's normalized paths.

@@ -52,6 +52,12 @@ struct DecodeOp {
     /// Index in `DecodePlan.fields`.
     var info: Int32 = -1
     var operand: UInt64 = 0
+    /// babeltrace2 text of the field's name (`name = `) in `DecodePlan.text`; for enumerations,
+    /// the first of `labelCount` label intervals in `DecodePlan.labelStarts`.
+    var textStart: Int32 = 0
+    var textCount: Int32 = 0
+    /// Display base of integers and enumerations.
+    var base: IntegerBase = .decimal
 }
 
 /// The packet properties a packet header or context can carry.
@@ -120,7 +126,9 @@ final class VariantTable {
     }
 }
 
-/// Compiled decoding of one scope (a packet header, an event payload, ...).
+/// Compiled decoding of one scope (a packet header, an event payload, ...). Immutable once built,
+/// so threads share it; its tables are also kept in plain buffers the hot paths read without
+/// reference counting.
 final class DecodePlan {
     enum Mode {
         /// Only what advancing needs: positions, lengths, tags, clock, ids, packet properties.
@@ -131,29 +139,121 @@ final class DecodePlan {
         case visitShown
     }
 
-    private(set) var ops: [DecodeOp] = []
-    private(set) var fields: [FieldInfo] = []
+    let ops: [DecodeOp]
+    let fields: [FieldInfo]
+    /// Pre-rendered babeltrace2 text: member names (`name = `) and enumeration label lists
+    /// (`"A", "B"` or `<unknown>`), so printing copies bytes instead of formatting strings.
+    let text: [UInt8]
+    /// Enumeration label intervals: first value (in lookup-key order) and the text range of the
+    /// interval's labels in `text` (`start << 32 | count`).
+    let labelStarts: [UInt64]
+    let labelTexts: [UInt64]
     let mode: Mode
     /// Whether the scope's own structure is shown (babeltrace2 prints nothing otherwise).
     let isShown: Bool
 
+    let opsBuffer: UnsafeBufferPointer<DecodeOp>
+    let fieldsBuffer: UnsafeBufferPointer<FieldInfo>
+    let textBuffer: UnsafeBufferPointer<UInt8>
+    let labelStartsBuffer: UnsafeBufferPointer<UInt64>
+    let labelTextsBuffer: UnsafeBufferPointer<UInt64>
+
     init(scope: StructType, mode: Mode) {
         self.mode = mode
         self.isShown = scope.isShown
+        let compiler = PlanCompiler(mode: mode)
         // The scope is aligned like any structure; its members are reported without a wrapper.
         if scope.alignment > 1 {
-            ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
+            compiler.ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
         }
-        compileMembers(scope.members)
+        compiler.compileMembers(scope.members)
+        ops = compiler.ops
+        fields = compiler.fields
+        text = compiler.text
+        labelStarts = compiler.labelStarts
+        labelTexts = compiler.labelTexts
+        opsBuffer = Self.copy(ops)
+        fieldsBuffer = Self.copy(fields)
+        textBuffer = Self.copy(text)
+        labelStartsBuffer = Self.copy(labelStarts)
+        labelTextsBuffer = Self.copy(labelTexts)
+    }
+
+    deinit {
+        opsBuffer.deallocate()
+        UnsafeMutableBufferPointer(mutating: fieldsBuffer).deinitialize().deallocate()
+        textBuffer.deallocate()
+        labelStartsBuffer.deallocate()
+        labelTextsBuffer.deallocate()
+    }
+
+    private static func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(rebasing: buffer[0..<array.count])
     }
 
     var isEmpty: Bool { ops.isEmpty }
+
+    static func fixedLayout(_ type: FieldType) -> (alignment: Int, bits: Int)? { PlanCompiler.fixedLayout(type) }
+
+    static func labelIntervals(_ enumeration: EnumType) -> [(start: UInt64, labels: [String])] {
+        PlanCompiler.labelIntervals(enumeration)
+    }
+}
+
+/// Builds the op list of a plan from field types.
+private final class PlanCompiler {
+    typealias Mode = DecodePlan.Mode
+    var ops: [DecodeOp] = []
+    var fields: [FieldInfo] = []
+    var text: [UInt8] = []
+    var labelStarts: [UInt64] = []
+    var labelTexts: [UInt64] = []
+    let mode: Mode
+
+    init(mode: Mode) {
+        self.mode = mode
+    }
 
     // MARK: - Compilation
 
     private func addInfo(_ info: FieldInfo) -> Int32 {
         fields.append(info)
         return Int32(fields.count - 1)
+    }
+
+    private func addText(_ bytes: [UInt8]) -> (Int32, Int32) {
+        let start = Int32(text.count)
+        text += bytes
+        return (start, Int32(bytes.count))
+    }
+
+    /// Sets the op's babeltrace2 member name text.
+    private func named(_ op: inout DecodeOp, _ name: String) {
+        (op.textStart, op.textCount) = addText(Array((name + " = ").utf8))
+    }
+
+    /// Sets the enumeration op's label intervals with pre-rendered label lists.
+    private func labelled(_ op: inout DecodeOp, _ enumeration: EnumType) {
+        let intervals = Self.labelIntervals(enumeration)
+        op.textStart = Int32(labelStarts.count)
+        op.textCount = Int32(intervals.count)
+        for interval in intervals {
+            var rendered = TextBuffer(capacity: 64)
+            if interval.labels.isEmpty {
+                rendered.append("<unknown>")
+            } else {
+                for (i, label) in interval.labels.enumerated() {
+                    if i > 0 { rendered.append(", ") }
+                    BabeltraceValueFormat.appendString(label, to: &rendered)
+                }
+            }
+            let (start, count) = addText(Array(rendered.bytes))
+            rendered.deallocate()
+            labelStarts.append(interval.start)
+            labelTexts.append(UInt64(UInt32(start)) << 32 | UInt64(UInt32(count)))
+        }
     }
 
     private func visits(_ type: FieldType) -> Bool {
@@ -164,7 +264,7 @@ final class DecodePlan {
         }
     }
 
-    private func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
+    func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
         var i = 0
         while i < members.count {
             if mode == .skip, let run = fixedRun(members, from: i) {
@@ -252,6 +352,7 @@ final class DecodePlan {
         case let integer as IntegerType:
             var op = DecodeOp(code: .integer, flags: integerFlags(integer), size: Int32(integer.size),
                               alignment: Int32(clamping: integer.alignment), slot: Int32(integer.storageSlot ?? -1))
+            op.base = integer.base
             var property = Self.property(of: integer.meaning)
             if property == .none && name == "cpu_id" { property = .cpuID }
             if property != .none { op.flags.insert(.capture) }
@@ -259,16 +360,23 @@ final class DecodePlan {
             if visited || property != .none {
                 op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property))
             }
+            if visited { named(&op, name) }
             ops.append(op)
         case let enumeration as EnumType:
             let integer = enumeration.container
             var op = DecodeOp(code: .enumeration, flags: integerFlags(integer), size: Int32(integer.size),
                               alignment: Int32(clamping: enumeration.alignment), slot: Int32(integer.storageSlot ?? -1))
+            op.base = integer.base
             let property = Self.property(of: integer.meaning)
             if property != .none { op.flags.insert(.capture) }
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property,
                                         labelIntervals: visited ? Self.labelIntervals(enumeration) : []))
+            if visited {
+                labelled(&op, enumeration)
+                let (start, count) = addText(Array((name + " = ").utf8))
+                op.operand = UInt64(UInt32(start)) << 32 | UInt64(UInt32(count))
+            }
             ops.append(op)
         case let float as FloatType:
             var op = DecodeOp(code: .float, size: Int32(float.size), alignment: Int32(clamping: float.alignment))
@@ -276,6 +384,7 @@ final class DecodePlan {
             if visited {
                 op.flags.insert(.visited)
                 op.info = addInfo(FieldInfo(name: name))
+                named(&op, name)
             }
             ops.append(op)
         case is StringType:
@@ -283,6 +392,7 @@ final class DecodePlan {
             if visited {
                 op.flags.insert(.visited)
                 op.info = addInfo(FieldInfo(name: name))
+                named(&op, name)
             }
             ops.append(op)
         case let structure as StructType:
@@ -295,6 +405,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .structBegin, alignment: Int32(clamping: structure.alignment))
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             for member in structure.members { compile(member.type, name: member.name) }
             ops.append(DecodeOp(code: .structEnd, flags: visited ? .visited : []))
@@ -314,6 +425,7 @@ final class DecodePlan {
                 if visited {
                     op.flags.insert(.visited)
                     op.info = addInfo(FieldInfo(name: name))
+                    named(&op, name)
                 }
                 ops.append(op)
                 return
@@ -326,6 +438,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .array, alignment: Int32(clamping: array.alignment), operand: array.length)
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             compile(array.element, name: "")
             ops[begin].end = Int32(ops.count)
@@ -336,6 +449,7 @@ final class DecodePlan {
                 if visited {
                     op.flags.insert(.visited)
                     op.info = addInfo(FieldInfo(name: name))
+                    named(&op, name)
                 }
                 ops.append(op)
                 return
@@ -349,6 +463,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .sequence, alignment: Int32(clamping: sequence.alignment), slot: slot)
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name))
+            named(&op, name)
             ops.append(op)
             compile(sequence.element, name: "")
             ops[begin].end = Int32(ops.count)
@@ -360,6 +475,7 @@ final class DecodePlan {
             var op = DecodeOp(code: .variant, slot: Int32(tag?.container.storageSlot ?? -1))
             if visited { op.flags.insert(.visited) }
             op.info = addInfo(FieldInfo(name: name, variant: table))
+            named(&op, name)
             ops.append(op)
             for option in variant.options {
                 let start = ops.count

@@ -40,7 +40,8 @@ struct FieldDecoder {
     var hasEventID = false
     let slots: UnsafeMutablePointer<UInt64>
     let slotCount: Int
-    var captures = PacketCaptures()
+    /// Where packet properties go while a packet header and context are decoded (nil otherwise).
+    var captures: UnsafeMutablePointer<PacketCaptures>?
 
     init(base: UnsafeRawPointer, available: Int, limit: Int, position: Int, clock: UInt64,
          slots: UnsafeMutablePointer<UInt64>, slotCount: Int) {
@@ -86,16 +87,16 @@ struct FieldDecoder {
         }
         if op.flags.contains(.capture) && op.info >= 0 {
             switch fields[Int(op.info)].property {
-            case .magic: captures.magic = raw
-            case .streamClassID: captures.streamClassID = raw
-            case .streamInstanceID: captures.streamInstanceID = raw
-            case .beginTime: captures.beginTime = raw
-            case .endTime: captures.endTime = raw
-            case .contentSize: captures.contentSize = raw
-            case .packetSize: captures.packetSize = raw
-            case .discardedEvents: captures.discardedEvents = raw
-            case .sequenceNumber: captures.sequenceNumber = raw
-            case .cpuID: captures.cpuID = raw
+            case .magic: captures?.pointee.magic = raw
+            case .streamClassID: captures?.pointee.streamClassID = raw
+            case .streamInstanceID: captures?.pointee.streamInstanceID = raw
+            case .beginTime: captures?.pointee.beginTime = raw
+            case .endTime: captures?.pointee.endTime = raw
+            case .contentSize: captures?.pointee.contentSize = raw
+            case .packetSize: captures?.pointee.packetSize = raw
+            case .discardedEvents: captures?.pointee.discardedEvents = raw
+            case .sequenceNumber: captures?.pointee.sequenceNumber = raw
+            case .cpuID: captures?.pointee.cpuID = raw
             case .uuid, .none: break
             }
         }
@@ -159,12 +160,9 @@ struct FieldDecoder {
     // MARK: - Skipping
 
     /// Decodes a scope for its effects only (positions, lengths, tags, clock, ids, properties).
+    @inline(__always)
     mutating func skip(_ plan: DecodePlan) throws {
-        try plan.ops.withUnsafeBufferPointer { ops in
-            try plan.fields.withUnsafeBufferPointer { fields in
-                try skip(ops, fields, 0..<ops.count)
-            }
-        }
+        try skip(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count)
     }
 
     private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<FieldInfo>,
@@ -211,7 +209,7 @@ struct FieldDecoder {
                 try alignAndCheck(8, 0)
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
                 if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
-                    captures.uuidPosition = position
+                    captures?.pointee.uuidPosition = position
                 }
                 position &+= n << 3
                 pc &+= 1
@@ -236,11 +234,7 @@ struct FieldDecoder {
 
     /// Decodes a scope and reports its fields to `visitor`.
     mutating func visit<V: FieldVisitor>(_ plan: DecodePlan, into visitor: inout V) throws {
-        try plan.ops.withUnsafeBufferPointer { ops in
-            try plan.fields.withUnsafeBufferPointer { fields in
-                try visit(ops, fields, 0..<ops.count, &visitor)
-            }
-        }
+        try visit(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count, &visitor)
     }
 
     private mutating func visit<V: FieldVisitor>(_ ops: UnsafeBufferPointer<DecodeOp>,
@@ -328,7 +322,7 @@ struct FieldDecoder {
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
                 let start = base + (position >> 3)
                 if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
-                    captures.uuidPosition = position
+                    captures?.pointee.uuidPosition = position
                 }
                 if visited {
                     // Text stops at the first NUL, like babeltrace2's string conversion.

@@ -51,6 +51,10 @@ struct PacketIndex {
             let available = bytes.count - offset
             var decoder = FieldDecoder(base: base + offset, available: available, limit: available * 8, position: 0,
                                        clock: clock, slots: slots, slotCount: slotCount)
+            let capturesStorage = UnsafeMutablePointer<PacketCaptures>.allocate(capacity: 1)
+            capturesStorage.initialize(to: PacketCaptures())
+            defer { capturesStorage.deallocate() }
+            decoder.captures = capturesStorage
             func fail(_ message: String, at bit: Int? = nil) -> PacketIndex {
                 index.error = TraceError(file: path, offset: offset + (bit ?? 0) / 8, message)
                 return index
@@ -62,7 +66,7 @@ struct PacketIndex {
             } catch {
                 return fail("invalid packet header: \(error)")
             }
-            let captures = decoder.captures
+            let captures = capturesStorage.pointee
             if let magic = captures.magic, magic != packetMagic {
                 return fail("bad packet magic 0x\(hex(magic)) (expecting 0xc1fc1fc1)")
             }
@@ -101,7 +105,7 @@ struct PacketIndex {
             } catch {
                 return fail("invalid packet context: \(error)")
             }
-            let c = decoder.captures
+            let c = capturesStorage.pointee
             let fileBits = available * 8
             let packetBits = c.packetSize ?? c.contentSize ?? UInt64(fileBits)
             let contentBits = c.contentSize ?? packetBits

@@ -7,6 +7,7 @@ import TraceKit
 /// to be decoded again. Lost-events records use offset -1 (packets lost before packet `unit`) and
 /// -2 (events discarded in packet `unit`, reported after its events).
 public final class CTFEventStream: EventStream {
+    @exclusivity(unchecked)
     public private(set) var current: EventRecord?
 
     let trace: CTFTrace
@@ -17,12 +18,24 @@ public final class CTFEventStream: EventStream {
     private let slotCount: Int
 
     /// The packet being read (or about to be entered).
+    @exclusivity(unchecked)
     private(set) var packetIndex = 0
+    @exclusivity(unchecked)
     private var inPacket = false
+    @exclusivity(unchecked)
     private var decoder: FieldDecoder?
     /// Discarded-events record of the current packet, reported once its events are read.
+    @exclusivity(unchecked)
     private var pendingLostEvents: EventRecord?
+    /// The current event's class when its header is decoded but not its contexts and payload
+    /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
+    @exclusivity(unchecked)
+    private(set) var pendingBody: CompiledEventClass?
+    @exclusivity(unchecked)
+    private var eventStart = 0
+    @exclusivity(unchecked)
     private var lastTimestamp: Int64 = 0
+    @exclusivity(unchecked)
     private var errorReported = false
 
     static let lostPacketsOffset = -1
@@ -49,6 +62,11 @@ public final class CTFEventStream: EventStream {
     public func advance() throws {
         current = nil
         do {
+            if let event = pendingBody, var d = decoder {
+                pendingBody = nil
+                try skipBody(event, &d)
+                decoder = d
+            }
             while true {
                 if inPacket, var d = decoder {
                     if d.position < d.limit {
@@ -148,6 +166,7 @@ public final class CTFEventStream: EventStream {
                            position: StreamPosition(unit: index, offset: Self.lostPacketsOffset, clock: 0))
     }
 
+    /// Decodes the next event's header; its body is decoded when the cursor moves on.
     @inline(__always)
     private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
         let start = d.position
@@ -160,20 +179,55 @@ public final class CTFEventStream: EventStream {
             }
             timestamp = ns
         }
-        if let context = streamClass.commonContext { try d.skip(context.skip) }
-        if let context = event.specificContext { try d.skip(context.skip) }
-        if let payload = event.payload { try d.skip(payload.skip) }
-        if d.position == start {
-            throw DecodeFailure(bitPosition: start, message: "event of class `\(event.definition.name)` has no bits")
-        }
+        eventStart = start
+        pendingBody = event
         lastTimestamp = timestamp
         return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
                            classIndex: Int32(event.definition.index), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
     }
 
+    @inline(__always)
+    private func skipBody(_ event: CompiledEventClass, _ d: inout FieldDecoder) throws {
+        if let context = streamClass.commonContext { try d.skip(context.skip) }
+        if let context = event.specificContext { try d.skip(context.skip) }
+        if let payload = event.payload { try d.skip(payload.skip) }
+        if d.position == eventStart {
+            throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
+        }
+    }
+
+    /// The decoder placed after the current event's header, and the event's class, for a dumper
+    /// that decodes the contexts and payload itself (once); finish with `endEventBody(_:)`.
+    /// nil when the current record has no pending body.
+    @inline(__always)
+    func beginEventBody() -> (FieldDecoder, CompiledEventClass)? {
+        guard let event = pendingBody, let d = decoder else { return nil }
+        pendingBody = nil
+        return (d, event)
+    }
+
+    /// Takes back the decoder, now after the event's payload.
+    @inline(__always)
+    func endEventBody(_ d: FieldDecoder) throws {
+        if d.position == eventStart {
+            throw failEventBody(DecodeFailure(bitPosition: eventStart, message: "event has no bits"))
+        }
+        decoder = d
+    }
+
+    /// Stops the stream on a decoding failure of the current event's body; returns the error.
+    func failEventBody(_ failure: DecodeFailure) -> TraceError {
+        let packet = stream.packets[packetIndex]
+        inPacket = false
+        packetIndex = stream.packets.count
+        errorReported = true
+        return stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+    }
+
     public func seek(to position: StreamPosition) throws {
         current = nil
+        pendingBody = nil
         errorReported = false
         guard stream.packets.indices.contains(position.unit) else {
             packetIndex = stream.packets.count
@@ -223,6 +277,7 @@ public final class CTFEventStream: EventStream {
             low = 0
         }
         current = nil
+        pendingBody = nil
         errorReported = false
         guard low < packets.count else {
             packetIndex = packets.count

@@ -94,7 +94,7 @@ LTTNG_UST_TRACEPOINT_EVENT(ringside, arrays,
         lttng_ust_field_sequence(int32_t, seq, values, unsigned int, count)
         lttng_ust_field_sequence_hex(uint8_t, seq_hex, bytes, uint8_t, (uint8_t) (count + 1))
         lttng_ust_field_sequence_network(int16_t, seq_net, (const int16_t *) values, uint16_t, (uint16_t) count)
-        lttng_ust_field_sequence_text(char, seq_text, text, size_t, (size_t) count)
+        lttng_ust_field_sequence_text(char, seq_text, text, size_t, (size_t) count + 1)
         lttng_ust_field_array(int64_t, empty_array, values, 0)
     )
 )

@@ -1,0 +1,264 @@
+import Dispatch
+import Foundation
+import TraceKit
+
+/// One record of a formatted chunk: its time, its text (everything after babeltrace2's time and
+/// delta columns), or the lost-events record it stands for.
+struct FormattedEntry {
+    var timestamp: Int64
+    /// Byte range of the event's text in the chunk (events only).
+    var textStart: Int32
+    var textLength: Int32
+    var classIndex: Int32
+    /// 0: event, 1: discarded events, 2: discarded packets.
+    var kind: UInt8
+    /// Lost-events count (`UInt64.max` when unknown) and range start.
+    var lostCount: UInt64
+    var since: Int64
+    /// No lost-events record of this stream that comes after this entry begins before this time.
+    var lossFloor: Int64
+}
+
+/// A batch of consecutive records of one stream, formatted by a worker thread.
+final class FormattedChunk {
+    var text = TextBuffer(capacity: 1 << 16)
+    var entries: [FormattedEntry] = []
+    /// Set when the stream ended after these records; `error` when it ended on damage.
+    var isLast = false
+    var error: Error?
+
+    deinit { text.deallocate() }
+
+    func reset() {
+        text.removeAll()
+        entries.removeAll(keepingCapacity: true)
+        isLast = false
+        error = nil
+    }
+}
+
+/// Formats the records of one stream into chunks, babeltrace2's way: each event's text starts with
+/// the trace's header words and ends with the newline; the time columns are added when merging.
+final class BabeltraceStreamFormatter {
+    let traceIndex: Int
+    let streamIndex: Int
+    unowned let trace: CTFTrace
+    let cursor: CTFEventStream
+    private let streamClass: CompiledStreamClass
+    /// The header words and the `name: ` texts of the event classes, in plain buffers.
+    private let headerBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameRanges: [Range<Int>]
+    @exclusivity(unchecked) private var cachedPacket = -1
+    @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
+    private let end: Int64
+    /// The chunk being merged.
+    private(set) var current: FormattedChunk
+    /// Chunks formatted ahead and chunks free for formatting, guarded by `lock`.
+    private var ready: [FormattedChunk] = []
+    private var free: [FormattedChunk] = []
+    private var producing = false
+    private var producedLast = false
+    private let lock = NSCondition()
+    private(set) var finished = false
+    /// Index of the next entry of `current` to merge.
+    var position = 0
+    let chunkBytes: Int
+    /// Whether the stream's events have times (babeltrace2 prints no time columns otherwise).
+    var hasClock: Bool { streamClass.clock != nil }
+
+    init(trace: CTFTrace, traceIndex: Int, streamIndex: Int, header: [UInt8], eventNames: [[UInt8]],
+         begin: Int64?, end: Int64?, chunkBytes: Int, chunksAhead: Int) throws {
+        self.trace = trace
+        self.traceIndex = traceIndex
+        self.streamIndex = streamIndex
+        let headerStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, header.count))
+        _ = headerStorage.initialize(from: header)
+        headerBytes = UnsafeMutableBufferPointer(rebasing: headerStorage[0..<header.count])
+        let allNames = eventNames.flatMap { $0 }
+        let nameStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, allNames.count))
+        _ = nameStorage.initialize(from: allNames)
+        eventNameBytes = UnsafeMutableBufferPointer(rebasing: nameStorage[0..<allNames.count])
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for name in eventNames {
+            ranges.append(offset..<offset + name.count)
+            offset += name.count
+        }
+        eventNameRanges = ranges
+        self.end = end ?? .max
+        self.chunkBytes = chunkBytes
+        cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
+        streamClass = cursor.stream.streamClass
+        current = FormattedChunk()
+        for _ in 0..<max(1, chunksAhead) { free.append(FormattedChunk()) }
+        if let begin {
+            try cursor.seek(toTimestamp: begin)
+        } else {
+            try cursor.advance()
+        }
+    }
+
+    deinit {
+        headerBytes.baseAddress?.deallocate()
+        eventNameBytes.baseAddress?.deallocate()
+        cachedPacketContext.deallocate()
+    }
+
+    /// Keeps a worker formatting chunks ahead while free chunks remain.
+    func startProducing(on queue: DispatchQueue?) {
+        lock.lock()
+        let start = !producing && !producedLast && !free.isEmpty
+        if start { producing = true }
+        lock.unlock()
+        guard start else { return }
+        if let queue {
+            queue.async { self.produce() }
+        } else {
+            produce()
+        }
+    }
+
+    private func produce() {
+        while true {
+            lock.lock()
+            guard !producedLast, let chunk = free.popLast() else {
+                producing = false
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+            fill(chunk)
+            lock.lock()
+            ready.append(chunk)
+            if chunk.isLast { producedLast = true }
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    /// Makes the next formatted chunk current (waiting for it) and returns false when the stream
+    /// has nothing more.
+    func advanceChunk(on queue: DispatchQueue?) -> Bool {
+        if finished { return false }
+        if current.isLast {
+            finished = true
+            return false
+        }
+        lock.lock()
+        free.append(current)
+        lock.unlock()
+        startProducing(on: queue)
+        lock.lock()
+        while ready.isEmpty {
+            if !producing {
+                lock.unlock()
+                startProducing(on: queue)
+                lock.lock()
+                continue
+            }
+            lock.wait()
+        }
+        current = ready.removeFirst()
+        lock.unlock()
+        position = 0
+        if current.isLast && current.entries.isEmpty && current.error == nil { finished = true }
+        startProducing(on: queue)
+        return true
+    }
+
+    /// Whether `current` still has entries to merge.
+    var hasEntry: Bool { position < current.entries.count }
+
+    /// Formats records into `chunk` until it holds about `chunkBytes` of text.
+    private func fill(_ chunk: FormattedChunk) {
+        chunk.reset()
+        do {
+            while chunk.text.count < chunkBytes && chunk.entries.count < 1 << 15 {
+                guard let record = cursor.current, record.timestamp <= end else {
+                    chunk.isLast = true
+                    return
+                }
+                switch record.kind {
+                case .event:
+                    let start = chunk.text.count
+                    try format(record, into: &chunk.text)
+                    chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
+                                                        textLength: Int32(chunk.text.count - start),
+                                                        classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
+                                                        lossFloor: cursor.earliestFutureLossBeginning))
+                case .lostEvents(let count, let since):
+                    let packets = record.position.offset == CTFEventStream.lostPacketsOffset
+                    chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
+                                                        classIndex: -1, kind: packets ? 2 : 1,
+                                                        lostCount: count ?? .max, since: since,
+                                                        lossFloor: min(since, cursor.earliestFutureLossBeginning)))
+                }
+                try cursor.advance()
+            }
+        } catch {
+            chunk.error = error
+            chunk.isLast = true
+        }
+    }
+
+    /// The text of an event after the time columns: header words, name, scopes, newline.
+    @inline(__always)
+    private func format(_ record: EventRecord, into out: inout TextBuffer) throws {
+        out.append(UnsafeRawBufferPointer(headerBytes))
+        let name = eventNameRanges[Int(record.classIndex)]
+        out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[name]))
+        guard let (start, event) = cursor.beginEventBody() else {
+            throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
+        }
+        var decoder = start
+        do {
+            var first = true
+            if let context = streamClass.packetContext, context.isShown {
+                first = false
+                if cachedPacket != record.position.unit {
+                    var packetDecoder = decoder
+                    packetDecoder.position = 0
+                    if let header = trace.compiled.packetHeader { try packetDecoder.skip(header.skip) }
+                    let textStart = out.count
+                    try packetDecoder.printScope(context.visitShown, to: &out)
+                    cachedPacketContext.removeAll()
+                    cachedPacketContext.append(UnsafeRawBufferPointer(rebasing: out.bytes[textStart...]))
+                    cachedPacket = record.position.unit
+                } else {
+                    out.append(cachedPacketContext.bytes)
+                }
+            }
+            if let context = streamClass.commonContext {
+                if context.isShown {
+                    if !first { out.append(", ") }
+                    first = false
+                    try decoder.printScope(context.visitShown, to: &out)
+                } else {
+                    try decoder.skip(context.skip)
+                }
+            }
+            if let context = event.specificContext {
+                if context.isShown {
+                    if !first { out.append(", ") }
+                    first = false
+                    try decoder.printScope(context.visitShown, to: &out)
+                } else {
+                    try decoder.skip(context.skip)
+                }
+            }
+            if let payload = event.payload {
+                if payload.isShown {
+                    if !first { out.append(", ") }
+                    try decoder.printScope(payload.visitShown, to: &out)
+                } else {
+                    try decoder.skip(payload.skip)
+                }
+            }
+        } catch let failure as DecodeFailure {
+            throw cursor.failEventBody(failure)
+        }
+        try cursor.endEventBody(decoder)
+        out.append(0x0A)
+    }
+}

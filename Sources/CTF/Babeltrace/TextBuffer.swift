@@ -1,0 +1,194 @@
+import TraceKit
+
+/// A growable byte buffer passed `inout` through the formatting hot path, so writing a byte is a
+/// store and an increment (no class access, no reference counting).
+struct TextBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 1 << 17) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    /// Frees the storage; the buffer must not be used afterwards.
+    func deallocate() { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Forgets the bytes after `mark`.
+    mutating func truncate(to mark: Int) { if mark < count { count = max(0, mark) } }
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if count &+ n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        guard n > 0, let source = bytes.baseAddress else { return }
+        reserve(n)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: n)
+        count &+= n
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        append(UnsafeRawBufferPointer(bytes))
+    }
+
+    @inline(__always)
+    mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func appendString(_ text: String) {
+        var text = text
+        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// "00" to "99", for writing two digits per division.
+    private static let digitPairs: UnsafePointer<UInt8> = {
+        let pairs = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for i in 0..<100 {
+            pairs[2 * i] = UInt8(48 + i / 10)
+            pairs[2 * i + 1] = UInt8(48 + i % 10)
+        }
+        return UnsafePointer(pairs)
+    }()
+
+    /// Number of decimal digits of `value`.
+    @inline(__always)
+    static func decimalDigits(_ value: UInt64) -> Int {
+        var n = 1
+        var t = value
+        if t >= 10_000_000_000_000_000 { n &+= 16; t /= 10_000_000_000_000_000 }
+        if t >= 100_000_000 { n &+= 8; t /= 100_000_000 }
+        if t >= 10_000 { n &+= 4; t /= 10_000 }
+        if t >= 100 { n &+= 2; t /= 100 }
+        if t >= 10 { n &+= 1 }
+        return n
+    }
+
+    /// Decimal digits of `value`.
+    @inline(__always)
+    mutating func appendDecimal(_ value: UInt64) {
+        if value < 10 {
+            append(UInt8(truncatingIfNeeded: value) &+ 48)
+            return
+        }
+        let digits = Self.decimalDigits(value)
+        reserve(digits)
+        writeDigits(value, end: count &+ digits)
+        count &+= digits
+    }
+
+    /// Writes the digits of `value` ending just before `end`.
+    @inline(__always)
+    private func writeDigits(_ value: UInt64, end: Int) {
+        let pairs = Self.digitPairs
+        var v = value
+        var i = end
+        while v >= 100 {
+            let pair = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            i &-= 2
+            base[i] = pairs[pair]
+            base[i &+ 1] = pairs[pair &+ 1]
+        }
+        if v >= 10 {
+            let pair = Int(truncatingIfNeeded: v) &* 2
+            i &-= 2
+            base[i] = pairs[pair]
+            base[i &+ 1] = pairs[pair &+ 1]
+        } else {
+            i &-= 1
+            base[i] = UInt8(truncatingIfNeeded: v) &+ 48
+        }
+    }
+
+    @inline(__always)
+    mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            append(UInt8(ascii: "-"))
+            appendDecimal(value.magnitude)
+        } else {
+            appendDecimal(UInt64(value))
+        }
+    }
+
+    /// Exactly `width` decimal digits, zero-padded (`value` must fit).
+    @inline(__always)
+    mutating func appendZeroPadded(_ value: UInt64, width: Int) {
+        reserve(width)
+        let digits = Self.decimalDigits(value)
+        var i = count
+        while i < count &+ width &- digits {
+            base[i] = 48
+            i &+= 1
+        }
+        writeDigits(value, end: count &+ width)
+        count &+= width
+    }
+
+    /// Uppercase hexadecimal digits (no prefix, no padding).
+    @inline(__always)
+    mutating func appendHexUppercase(_ value: UInt64) {
+        reserve(16)
+        var digits = 1
+        var v = value >> 4
+        while v != 0 { v >>= 4; digits &+= 1 }
+        var end = count &+ digits
+        count = end
+        v = value
+        repeat {
+            end &-= 1
+            let d = UInt8(truncatingIfNeeded: v & 0xF)
+            base[end] = d < 10 ? d &+ 48 : d &+ 55
+            v >>= 4
+        } while v != 0
+    }
+
+    /// Lowercase hexadecimal, zero-padded to `width`.
+    mutating func appendHexLowercase(_ value: UInt64, width: Int) {
+        var digits = 1
+        var v = value >> 4
+        while v != 0 { v >>= 4; digits += 1 }
+        for _ in digits..<max(digits, width) { append(UInt8(ascii: "0")) }
+        reserve(digits)
+        var end = count + digits
+        count = end
+        v = value
+        repeat {
+            end -= 1
+            let d = UInt8(truncatingIfNeeded: v & 0xF)
+            base[end] = d < 10 ? d + 48 : d + 87
+            v >>= 4
+        } while v != 0
+    }
+}
