@@ -54,6 +54,12 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this long (e.g. 10s).")
     var duration: String?
 
+    @Option(name: .long, help: "Replay pages recorded from trace_pipe_raw (a directory with header_page, formats/, cpuN.pages) instead of reading the kernel.")
+    var replay: String?
+
+    @Option(name: .long, help: "With --replay: pages per CPU handed over every 20 ms (default: all at once).")
+    var replayPages: Int?
+
     @Flag(name: .long, help: "Remove what earlier ringside processes left in tracefs, and the persistent instance and probes, then exit.")
     var cleanup = false
 
@@ -84,6 +90,7 @@ struct LiveCommand: ParsableCommand {
     func run() throws {
         TerminationSignals.install()
         FileOutput.ignoreBrokenPipeSignal()
+        if let replay { return try runReplay(directory: replay) }
         let tracefs = try LiveSupport.tracefs()
         let stateDirectory = LiveSupport.stateDirectory
         let leftovers = Leftovers.scan(tracefs: tracefs, stateDirectory: stateDirectory)
@@ -161,6 +168,38 @@ struct LiveCommand: ParsableCommand {
         if let failure { throw failure }
         if let signal = TerminationSignals.receivedSignal, signal != SIGINT {
             TerminationSignals.finishTermination(by: signal)
+        }
+    }
+
+    /// `--replay`: recorded pages through the live path, no tracefs needed.
+    private func runReplay(directory: String) throws {
+        guard print || summary else {
+            throw LiveError("the live viewer is not available in this build yet; use --print or --summary with --replay")
+        }
+        var options = LiveEngine.Options()
+        options.memoryCap = LiveCommand.memoryBytes(memory) ?? 256 << 20
+        let engine = try LiveEngine(replaying: directory, options: options, pagesPerSweep: replayPages ?? .max)
+        let out = FileOutput.buffer()
+        let printer = try LiveTextPrinter(trace: engine.trace, raw: raw)
+        engine.start()
+        if !summary { printer.writeHeader(to: out) }
+        do {
+            while true {
+                let finished = engine.replayFinished
+                engine.waitForPages(timeout: .now() + .milliseconds(100))
+                engine.pump()
+                if summary { try printer.skipAvailable() } else { try printer.writeAvailable(to: out); try out.flush() }
+                if finished && engine.pump() == 0 { break }
+            }
+        } catch is OutputClosed {
+        }
+        try engine.stop()
+        if summary {
+            _ = try? printer.skipAvailable()
+            writeSummary(engine: engine, printer: printer)
+        } else {
+            try? printer.writeAvailable(to: out)
+            try? out.flush()
         }
     }
 

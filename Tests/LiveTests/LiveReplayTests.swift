@@ -75,6 +75,31 @@ final class LiveReplayTests: XCTestCase {
         }
     }
 
+    func testPacedReplayThroughTheEngineKeepsTimeOrder() throws {
+        // One page per CPU per sweep: CPUs arrive out of step, the frontier keeps the order.
+        for name in ["sched-markers", "lossy"] {
+            let directory = LiveTestSupport.fixtures.appendingPathComponent(name).path
+            var options = LiveEngine.Options()
+            options.pollInterval = .milliseconds(1)
+            let engine = try LiveEngine(replaying: directory, options: options, pagesPerSweep: 1)
+            let printer = try LiveTextPrinter(trace: engine.trace)
+            var text: [UInt8] = []
+            let out = OutputBuffer(flushThreshold: 1 << 20) { text += $0 }
+            printer.writeHeader(to: out)
+            engine.start()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !engine.replayFinished && ContinuousClock.now < deadline {
+                engine.waitForPages(timeout: .now() + .milliseconds(20))
+                engine.pump()
+                try printer.writeAvailable(to: out)
+            }
+            try engine.stop()
+            try printer.writeAvailable(to: out)
+            try out.flush()
+            XCTAssertEqual(String(decoding: text, as: UTF8.self), try expected(name, "expected.tc.txt"), name)
+        }
+    }
+
     func testMemoryCapDropsOldestPagesAndCountsThem() throws {
         // Room for about two pages: the oldest go, and what is left still decodes.
         let (_, trace) = try replay("lossy", raw: false, memoryCap: 3 * 4200)

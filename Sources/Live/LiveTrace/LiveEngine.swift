@@ -19,13 +19,15 @@ public final class LiveEngine: @unchecked Sendable {
         public init() {}
     }
 
-    public let session: TracingSession
+    /// The tracing session (nil when replaying recorded pages).
+    public let session: TracingSession?
     public let trace: LiveTrace
     public let options: Options
     private let queue: LivePageQueue
     private let capture: PageCapture?
     private let recorder: TraceRecorder?
     private let readers: [RawPageReader]
+    private let replaySources: [RecordedPageSource]
     private let catalogSource: LiveCatalogSource
     private var rates = RateMeter()
     private var lastTaskRefresh = ContinuousClock.now
@@ -68,6 +70,43 @@ public final class LiveEngine: @unchecked Sendable {
                 readers.forEach { $0.close() }
             }
         }
+        replaySources = []
+    }
+
+    /// Replays pages recorded from `trace_pipe_raw` (a directory as `Tests/Fixtures/live` holds:
+    /// `header_page`, `formats/`, `cpuN.pages`, ...) through the same path, `pagesPerSweep` pages
+    /// per CPU every poll interval: the live view without root, for demos, tests and benchmarks.
+    public init(replaying directory: String, options: Options, pagesPerSweep: Int = .max) throws {
+        session = nil
+        self.options = options
+        catalogSource = .recorded(directory)
+        let (layout, catalog) = try catalogSource.load()
+        let cpus = ControlFile.list(directory).compactMap { name -> Int? in
+            guard name.hasPrefix("cpu"), name.hasSuffix(".pages") else { return nil }
+            return Int(name.dropFirst(3).dropLast(6))
+        }.sorted()
+        guard !cpus.isEmpty else { throw LiveError("\(directory): no cpuN.pages files to replay") }
+        queue = LivePageQueue(layout: layout)
+        trace = LiveTrace(name: "replay: \(directory.split(separator: "/").last.map(String.init) ?? directory)",
+                          path: directory, cpus: cpus, layout: layout, catalog: catalog, clock: "local",
+                          memoryCap: options.memoryCap)
+        replaySources = try cpus.map {
+            try RecordedPageSource(cpu: $0, path: "\(directory)/cpu\($0).pages", pageSize: layout.pageSize,
+                                   pagesPerBurst: pagesPerSweep)
+        }
+        recorder = nil
+        readers = []
+        let sources = replaySources
+        capture = PageCapture(sources: replaySources, sink: queue, pollInterval: options.pollInterval, clockProvider: {
+            // Like the kernel's clock for live reading: everything before the earliest page not yet
+            // handed out has been read on every CPU.
+            sources.compactMap(\.nextPageTimestamp).min().map { $0 - 1 } ?? Int64.max / 2
+        })
+    }
+
+    /// True once a replay handed over every page (never for the live kernel).
+    public var replayFinished: Bool {
+        !replaySources.isEmpty && replaySources.allSatisfy { $0.remainingPages == 0 }
     }
 
     /// Starts reading pages.
@@ -132,7 +171,7 @@ public final class LiveEngine: @unchecked Sendable {
         pump()
         // Everything was read: nothing is held back any more.
         trace.advanceVisibility(to: nil)
-        session.close()
+        session?.close()
         if let failure { throw failure }
         return summary
     }

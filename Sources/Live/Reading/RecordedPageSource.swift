@@ -1,7 +1,10 @@
+import Foundation
+
 /// Replays pages recorded from `trace_pipe_raw` (a file of whole pages) as a `PageSource`, for
 /// deterministic tests and demos of the live path. `pagesPerBurst` makes it answer "no data yet"
 /// after that many pages, as the kernel does when the reader has caught up; the next read goes on.
-public final class RecordedPageSource: PageSource {
+public final class RecordedPageSource: PageSource, @unchecked Sendable {
+    private let lock = NSLock()
     public let cpu: Int
     public let pageSize: Int
     private let pages: [UInt8]
@@ -30,10 +33,28 @@ public final class RecordedPageSource: PageSource {
 
     public var pollDescriptor: Int32? { nil }
 
+    /// The timestamp in the header of the next page to hand out (nil once all were handed out):
+    /// every record of this CPU before it has been handed out, which is what a replay uses as
+    /// its completeness frontier.
+    public var nextPageTimestamp: Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed, next + 8 <= pages.count else { return nil }
+        var value: UInt64 = 0
+        for k in 0..<8 { value |= UInt64(pages[next + k]) << (8 * k) }
+        return Int64(bitPattern: value)
+    }
+
     /// Pages not yet handed out.
-    public var remainingPages: Int { max(0, (pages.count - next + pageSize - 1) / pageSize) }
+    public var remainingPages: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return max(0, (pages.count - next + pageSize - 1) / pageSize)
+    }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> PageReadStatus {
+        lock.lock()
+        defer { lock.unlock() }
         guard !closed, next < pages.count else { return .ended }
         if sinceBreak >= pagesPerBurst {
             sinceBreak = 0
@@ -48,5 +69,9 @@ public final class RecordedPageSource: PageSource {
         return .page(byteCount: count)
     }
 
-    public func close() { closed = true }
+    public func close() {
+        lock.lock()
+        closed = true
+        lock.unlock()
+    }
 }
