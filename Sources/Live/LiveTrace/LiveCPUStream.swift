@@ -9,20 +9,22 @@ import TraceKit
 /// `clock` the running timestamp before it; lost-event records sit at offset 0 (or 1 when the
 /// page starts with a time item), as in trace.dat streams.
 final class LiveCPUStream: EventStream {
-    unowned let trace: LiveTrace
+    // The trace owns the pages and outlives its streams; `unowned(unsafe)` and unchecked
+    // exclusivity keep the per-record path free of runtime bookkeeping.
+    unowned(unsafe) let trace: LiveTrace
     let stream: Int
     let cpu: Int32
     private let store: LiveCPUPages
 
-    private var stored: EventRecord?
-    private var sequence: Int
-    private var page: LivePage?
-    private var reader: SubBufferReader?
-    private var pageStart = true
-    private var pending: SubBufferRecord?
-    private var lastTimestamp: Int64?
+    @exclusivity(unchecked) private var stored: EventRecord?
+    @exclusivity(unchecked) private var sequence: Int
+    @exclusivity(unchecked) private var page: LivePage?
+    @exclusivity(unchecked) private var reader: SubBufferReader?
+    @exclusivity(unchecked) private var pageStart = true
+    @exclusivity(unchecked) private var pending: SubBufferRecord?
+    @exclusivity(unchecked) private var lastTimestamp: Int64?
     /// Everything available was read; look again on the next `current`.
-    private var caughtUp = false
+    @exclusivity(unchecked) private var caughtUp = false
 
     init(trace: LiveTrace, stream: Int) {
         self.trace = trace

@@ -23,7 +23,7 @@ public final class LiveTrace: Trace, RecordAttributes {
     /// Events and pages dropped from memory by the cap, per CPU.
     public private(set) var windowDropped: [Int: (pages: Int, events: Int)] = [:]
     /// Records at or before this time are complete on every CPU (nil: show everything read).
-    public private(set) var visibleUntil: Int64?
+    @exclusivity(unchecked) public private(set) var visibleUntil: Int64?
     /// The kernel's counters per CPU, as last sampled.
     public private(set) var kernelStats: [Int: CPUBufferStats] = [:]
     /// Clock names that count nanoseconds (see `TraceCmdLine.clockCountsNanoseconds`).
@@ -187,11 +187,11 @@ public final class LiveTrace: Trace, RecordAttributes {
 /// One CPU's pages in memory, oldest first.
 final class LiveCPUPages {
     let cpu: Int
-    private var pages: [LivePage] = []
+    @exclusivity(unchecked) private var pages: [LivePage] = []
     /// Index in `pages` of the oldest page still held (dropped ones are removed in batches).
-    private var head = 0
-    private(set) var nextSequence = 0
-    private(set) var eventCount = 0
+    @exclusivity(unchecked) private var head = 0
+    @exclusivity(unchecked) private(set) var nextSequence = 0
+    @exclusivity(unchecked) private(set) var eventCount = 0
     private(set) var droppedEvents = 0
 
     init(cpu: Int) { self.cpu = cpu }
