@@ -189,7 +189,7 @@ struct LiveCommand: ParsableCommand {
                 engine.waitForPages(timeout: .now() + .milliseconds(100))
                 engine.pump()
                 if summary { try printer.skipAvailable() } else { try printer.writeAvailable(to: out); try out.flush() }
-                if finished && engine.pump() == 0 { break }
+                if finished && !engine.pump().changed { break }
             }
         } catch is OutputClosed {
         }

@@ -115,10 +115,21 @@ public final class LiveEngine: @unchecked Sendable {
         capture?.start()
     }
 
-    /// Moves captured pages into the trace; returns how many. Call from the thread that reads
-    /// the trace.
+    /// What one `pump()` changed.
+    public struct PumpResult: Sendable, Equatable {
+        /// Pages moved into the trace.
+        public var pages: Int
+        /// Records became visible because every CPU was read further (even without new pages).
+        public var frontierAdvanced: Bool
+
+        /// The trace shows more than before: readers should look again.
+        public var changed: Bool { pages > 0 || frontierAdvanced }
+    }
+
+    /// Moves captured pages into the trace. Call from the thread that reads the trace.
     @discardableResult
-    public func pump() -> Int {
+    public func pump() -> PumpResult {
+        let before = trace.visibleUntil
         let moved = queue.drain(into: trace)
         rates.sample(trace: trace)
         // Task names of new processes appear in saved_cmdlines as they run.
@@ -126,7 +137,7 @@ public final class LiveEngine: @unchecked Sendable {
             lastTaskRefresh = ContinuousClock.now
             trace.catalog.taskNames = catalogSource.loadTaskNames()
         }
-        return moved
+        return PumpResult(pages: moved, frontierAdvanced: trace.visibleUntil != before)
     }
 
     /// Waits until new pages were read, or `timeout` passes (the owner's loop calls `pump()` next).
@@ -168,7 +179,7 @@ public final class LiveEngine: @unchecked Sendable {
         } else {
             capture?.stop()
         }
-        pump()
+        _ = pump()
         // Everything was read: nothing is held back any more.
         trace.advanceVisibility(to: nil)
         session?.close()
