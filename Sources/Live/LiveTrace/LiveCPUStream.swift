@@ -122,9 +122,8 @@ final class LiveCPUStream: EventStream {
     private func emit(_ record: SubBufferRecord) {
         let time = Int64(bitPattern: record.timestamp)
         lastTimestamp = time
-        let catalog = trace.catalog
-        let classIndex = catalog.event(id: catalog.eventID(ofRecord: record.data))?.index ?? -1
-        stored = EventRecord(timestamp: time, cpu: cpu, classIndex: Int32(classIndex), stream: Int32(stream),
+        let classIndex = trace.classIndex(ofEventID: trace.eventID(ofRecord: record.data))
+        stored = EventRecord(timestamp: time, cpu: cpu, classIndex: classIndex, stream: Int32(stream),
                              position: StreamPosition(unit: sequence, offset: record.offset, clock: record.timestampBefore))
     }
 

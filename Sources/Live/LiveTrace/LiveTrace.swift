@@ -65,6 +65,42 @@ public final class LiveTrace: Trace, RecordAttributes {
             EventClass(index: e.index, name: e.format.name, system: e.format.system, numericID: Int64(e.format.id),
                        payloadFieldNames: e.format.fields.map(\.name))
         }
+        var table = [Int32](repeating: -1, count: 1 << 16)
+        for e in catalog.events where e.format.id >= 0 && e.format.id < table.count {
+            table[e.format.id] = Int32(e.index)
+        }
+        classOfID = table
+        // Where `common_type` is, from the event with the lowest id (as libtraceevent takes it).
+        if let first = catalog.events.min(by: { $0.format.id < $1.format.id }),
+           let type = first.format.commonFields.first(where: { $0.name == "common_type" }),
+           type.size == 2 || type.size == 1 || type.size == 4 {
+            eventIDField = (type.offset, type.size)
+        }
+    }
+
+    /// Offset and size of `common_type` in records.
+    @exclusivity(unchecked) private(set) var eventIDField = (offset: 0, size: 2)
+
+    /// The event id stored in a record (-1 when the record is too short).
+    @inline(__always)
+    func eventID(ofRecord data: UnsafeRawBufferPointer) -> Int {
+        let (offset, size) = eventIDField
+        guard offset + size <= data.count else { return -1 }
+        switch size {
+        case 1: return Int(data[offset])
+        case 4: return Int(data.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        default: return Int(data.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        }
+    }
+
+    /// Class index by event id (`common_type` is 16 bits), so streams need no catalog lookup per
+    /// record.
+    @exclusivity(unchecked) private(set) var classOfID: [Int32] = []
+
+    /// The class index of a record's event id (-1: unknown event).
+    @inline(__always)
+    func classIndex(ofEventID id: Int) -> Int32 {
+        id >= 0 && id < classOfID.count ? classOfID[id] : -1
     }
 
     // MARK: feeding
