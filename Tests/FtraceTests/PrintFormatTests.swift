@@ -181,6 +181,15 @@ final class PrintFormatTests: XCTestCase {
                        "[FAILED TO PARSE] a=1 b=2 c=0x3")
     }
 
+    func testDeeplyNestedExpressionsAreRejectedNotOverflowed() throws {
+        let nested = String(repeating: "(", count: 5000) + "REC->a" + String(repeating: ")", count: 5000)
+        XCTAssertEqual(try render(fields: intFields, print: "\"%d\", \(nested)", record: ints(1, 2, 3)),
+                       "[FAILED TO PARSE] a=1 b=2 c=0x3")
+        let chain = (0..<5000).map { _ in "REC->a" }.joined(separator: " + ")
+        XCTAssertEqual(try render(fields: intFields, print: "\"%d\", \(chain)", record: ints(1, 2, 3)),
+                       "[FAILED TO PARSE] a=1 b=2 c=0x3")
+    }
+
     func testBinaryPrintkUsesThePrintkFormats() throws {
         let fields = """
         	field:unsigned long ip;	offset:8;	size:8;	signed:0;

@@ -57,6 +57,11 @@ public final class TraceDatTrace: Trace, RecordAttributes {
         env.append(("cpus", String(file.cpuCount)))
         env.append(("page size", String(file.pageSize)))
         for b in file.buffers where !b.name.isEmpty { env.append(("buffer", b.name)) }
+        for stats in file.cpuStats { env.append(("cpu stats", stats)) }
+        if file.clockConversion.offset != 0 { env.append(("time offset", String(file.clockConversion.offset))) }
+        if file.clockConversion.tscMultiplier != 0 {
+            env.append(("tsc2nsec", "mult \(file.clockConversion.tscMultiplier) shift \(file.clockConversion.tscShift)"))
+        }
         return env
     }
 

@@ -46,7 +46,8 @@ enum BinaryPrintk {
                         switch c(p) {
                         case UInt8(ascii: "s"), UInt8(ascii: "S"), UInt8(ascii: "x"):
                             break
-                        case UInt8(ascii: "f"), UInt8(ascii: "F") where c(p + 1) != UInt8(ascii: "w"):
+                        case UInt8(ascii: "f") where c(p + 1) != UInt8(ascii: "w"),
+                             UInt8(ascii: "F") where c(p + 1) != UInt8(ascii: "w"):
                             break
                         default:
                             // Older kernels do not dereference: only strings that look printable.

@@ -14,6 +14,9 @@ struct PrintArgumentParser {
     var tokens: FormatTokenizer
     let event: EventFormat
     let longSize: Int
+    /// Nesting depth, bounded so that damaged text cannot exhaust the stack.
+    private var depth = 0
+    private static let maximumDepth = 256
 
     init(text: String, event: EventFormat, longSize: Int) {
         self.tokens = FormatTokenizer(text)
@@ -78,6 +81,9 @@ struct PrintArgumentParser {
     }
 
     private mutating func processArgumentToken(_ arg: PrintArgument, _ token: FormatToken) throws -> (FormatTokenKind, FormatToken) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= PrintArgumentParser.maximumDepth else { throw fail("expression nested too deeply") }
         switch token.kind {
         case .item:
             if token.text == "REC" { return try processEntry(arg) }
@@ -146,6 +152,9 @@ struct PrintArgumentParser {
 
     /// `process_op`: `token` is the operator just read; `arg` holds what came before it.
     private mutating func processOperator(_ arg: PrintArgument, _ token: FormatToken) throws -> (FormatTokenKind, FormatToken) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= PrintArgumentParser.maximumDepth else { throw fail("expression nested too deeply") }
         let op = token.text
         var right: PrintArgument?
         var result: (FormatTokenKind, FormatToken)

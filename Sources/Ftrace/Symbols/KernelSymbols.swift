@@ -40,13 +40,32 @@ public final class KernelSymbols: @unchecked Sendable {
             nameStorage.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[name]))
             entries.append((parsed.address, start..<nameStorage.count))
         }
-        // libtraceevent prepends each symbol to a list, then sorts stably by address.
-        entries.reverse()
-        let sorted = entries.enumerated().sorted { a, b in
-            a.element.address != b.element.address ? a.element.address < b.element.address : a.offset < b.offset
+        // libtraceevent prepends each symbol to a list, then sorts stably by address: equal
+        // addresses end up in reverse file order.
+        var ascending = true
+        for i in 1..<max(1, entries.count) where entries[i].address < entries[i - 1].address {
+            ascending = false
+            break
         }
-        addresses = sorted.map { $0.element.address }
-        nameRanges = sorted.map { $0.element.range }
+        if ascending {
+            // /proc/kallsyms is (nearly always) in address order: reverse each run of equal addresses.
+            var start = 0
+            while start < entries.count {
+                var end = start + 1
+                while end < entries.count && entries[end].address == entries[start].address { end += 1 }
+                if end - start > 1 { entries[start..<end].reverse() }
+                start = end
+            }
+            addresses = entries.map(\.address)
+            nameRanges = entries.map(\.range)
+        } else {
+            entries.reverse()
+            let sorted = entries.enumerated().sorted { a, b in
+                a.element.address != b.element.address ? a.element.address < b.element.address : a.offset < b.offset
+            }
+            addresses = sorted.map { $0.element.address }
+            nameRanges = sorted.map { $0.element.range }
+        }
     }
 
     /// Parses kallsyms text given as a string.
