@@ -7,6 +7,8 @@ enum BabeltraceDump {
     static func run(set: TraceSet, to out: OutputBuffer, begin: Int64?, end: Int64?) throws {
         let dumper = try BabeltraceDumper(set: set)
         let errors = FileOutput.buffer(fd: 2)
-        try dumper.dump(to: out, errors: errors, begin: begin, end: end)
+        try out.flush()
+        // Large chunks go straight to standard output.
+        try dumper.dump(sink: { try FileOutput.writeAll($0, to: 1) }, errors: errors, begin: begin, end: end)
     }
 }

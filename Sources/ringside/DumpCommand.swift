@@ -7,6 +7,8 @@ enum DumpFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, babeltrace
     case traceCmd = "trace-cmd"
     case traceCmdRaw = "trace-cmd-raw"
+    /// Counts from decoding every field of every event.
+    case stats
 }
 
 struct DumpCommand: ParsableCommand {
@@ -14,7 +16,7 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print the events of traces as text or JSON Lines.")
 
-    @Option(name: .long, help: "Output format: text, json, babeltrace (CTF), trace-cmd or trace-cmd-raw (trace.dat).")
+    @Option(name: .long, help: "Output format: text, json, babeltrace (CTF), trace-cmd or trace-cmd-raw (trace.dat), stats (counts from a full decode).")
     var format: DumpFormat = .text
 
     @Option(name: .long, help: "First time to print (same clock as the output, e.g. 173.8 or 22:50:11.7).")

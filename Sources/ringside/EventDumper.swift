@@ -21,6 +21,9 @@ struct EventDumper {
             try BabeltraceDump.run(set: set, to: out, begin: begin, end: end)
         case .traceCmd, .traceCmdRaw:
             try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, to: out)
+        case .stats:
+            // Decodes every field of every event, streams in parallel; prints counts.
+            try StatsDump.run(set: set, to: out)
         case .text:
             let formatter = TextFormatter()
             try forEachRecord { try formatter.write($0, of: set, to: out); try out.flushIfNeeded() }

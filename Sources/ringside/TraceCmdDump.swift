@@ -1,4 +1,5 @@
 import Ftrace
+import Glibc
 import TraceIO
 import TraceKit
 
@@ -9,7 +10,10 @@ enum TraceCmdDump {
         guard traces.count == set.traces.count else {
             throw ValidationFailure("--format \(raw ? "trace-cmd-raw" : "trace-cmd") needs trace.dat files")
         }
-        let errors = try TraceCmdReport(traces: traces, raw: raw).write(to: out)
+        // RINGSIDE_PARALLEL=0|1 forces sequential or threaded rendering (for measurements).
+        var parallel: Bool?
+        if let value = getenv("RINGSIDE_PARALLEL") { parallel = String(cString: value) == "1" }
+        let errors = try TraceCmdReport(traces: traces, raw: raw, parallel: parallel).write(to: out)
         try out.flush()
         guard let first = errors.first else { return }
         for e in errors.dropFirst() { FileHandleOutput.standardError("ringside: \(e)\n") }

@@ -7,18 +7,18 @@ import XCTest
 /// on the test machine (Tests/Fixtures/ftrace/make-fixtures.sh) and for the project's shared
 /// reference traces.
 final class GoldenReportTests: XCTestCase {
-    private func report(_ path: String, raw: Bool) throws -> (String, [TraceError]) {
+    private func report(_ path: String, raw: Bool, parallel: Bool?) throws -> (String, [TraceError]) {
         let trace = try TraceDatTrace(path: path)
         var errors: [TraceError] = []
         let text = try capture { out in
-            errors = try TraceCmdReport(traces: [trace], raw: raw).write(to: out)
+            errors = try TraceCmdReport(traces: [trace], raw: raw, parallel: parallel).write(to: out)
         }
         return (text, errors)
     }
 
-    private func check(_ file: String, golden: String, raw: Bool, line: UInt = #line) throws {
+    private func check(_ file: String, golden: String, raw: Bool, parallel: Bool? = false, line: UInt = #line) throws {
         let expected = try String(contentsOfFile: golden, encoding: .utf8)
-        let (text, errors) = try report(file, raw: raw)
+        let (text, errors) = try report(file, raw: raw, parallel: parallel)
         XCTAssertEqual(errors, [], "\(file)", line: line)
         if text != expected {
             let a = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -37,6 +37,7 @@ final class GoldenReportTests: XCTestCase {
             for version in versions {
                 let file = Fixtures.path("\(base)-\(version).dat")
                 try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false)
+                try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false, parallel: true)
                 try check(file, golden: Fixtures.path("\(base).tcraw.txt"), raw: true)
             }
         }
@@ -49,6 +50,7 @@ final class GoldenReportTests: XCTestCase {
         for name in ["sched-irq-v7", "sched-irq-v6"] {
             let file = shared.appendingPathComponent("ftrace/\(name).dat").path
             try check(file, golden: shared.appendingPathComponent("refs/\(name).tc.txt").path, raw: false)
+            try check(file, golden: shared.appendingPathComponent("refs/\(name).tc.txt").path, raw: false, parallel: true)
             try check(file, golden: shared.appendingPathComponent("refs/\(name).tcraw.txt").path, raw: true)
         }
     }

@@ -10,10 +10,14 @@ import TraceKit
 /// which depend on the merged order. The output is the same with any number of threads.
 public final class BabeltraceDumper {
     private let traces: [CTFTrace]
+    @exclusivity(unchecked)
     private var clock = BabeltraceClockWriter()
+    @exclusivity(unchecked)
     private var lastTimestamp: Int64?
+    @exclusivity(unchecked)
     private var warnings: BabeltraceWarnings
     /// Lines being built; handed to the output in large chunks.
+    @exclusivity(unchecked)
     private var line = TextBuffer(capacity: 1 << 18)
     /// Whether to format on worker threads (the result is identical either way).
     public var parallel = true
@@ -59,6 +63,20 @@ public final class BabeltraceDumper {
     /// Writes every record between `begin` and `end` (inclusive, nanoseconds from the origin)
     /// to `out`, and warnings to `errors`.
     public func dump(to out: OutputBuffer, errors: OutputBuffer, begin: Int64? = nil, end: Int64? = nil) throws {
+        try out.flush()
+        try dump(sink: { bytes in
+            out.write(bytes)
+            try out.flush()
+        }, errors: errors, begin: begin, end: end)
+    }
+
+    /// Like `dump(to:errors:begin:end:)`, handing the text in large chunks to `sink` (for writing
+    /// straight to a file descriptor without another copy).
+    public func dump(sink: (UnsafeRawBufferPointer) throws -> Void, errors: OutputBuffer, begin: Int64? = nil,
+                     end: Int64? = nil) throws {
+        let out = sink
+        warnings.lowerBound = begin ?? .min
+        warnings.upperBound = end ?? .max
         clock.warn = { [errors] text in
             errors.write(text)
             try? errors.flush()
@@ -131,11 +149,10 @@ public final class BabeltraceDumper {
         }
     }
 
-    private func flushLines(to out: OutputBuffer) throws {
+    private func flushLines(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard line.count > 0 else { return }
-        out.write(line.bytes)
-        line.removeAll()
-        try out.flush()
+        defer { line.removeAll() }
+        try sink(line.bytes)
     }
 
     /// The time and delta columns, then the event's formatted text.

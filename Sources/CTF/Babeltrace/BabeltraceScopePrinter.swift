@@ -3,22 +3,22 @@ import TraceKit
 
 /// The pre-rendered parts of a plan the printer reads, borrowed for one scope.
 private struct PrintTables {
-    let ops: UnsafeBufferPointer<DecodeOp>
+    let ops: UnsafePointer<DecodeOp>
     let fields: UnsafeBufferPointer<FieldInfo>
-    let text: UnsafeBufferPointer<UInt8>
-    let labelStarts: UnsafeBufferPointer<UInt64>
-    let labelTexts: UnsafeBufferPointer<UInt64>
+    let text: UnsafePointer<UInt8>
+    let labelStarts: UnsafePointer<UInt64>
+    let labelTexts: UnsafePointer<UInt64>
 
     @inline(__always)
     func text(_ start: Int32, _ count: Int32) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(text)[Int(start)..<Int(start) + Int(count)])
+        UnsafeRawBufferPointer(start: text + Int(start), count: Int(count))
     }
 
-    /// The rendered labels of an enumeration value (`"A", "B"` or `<unknown>`).
+    /// The rendered labels of an enumeration value (`"A", "B"`), empty when no label holds it.
     @inline(__always)
-    func labels(_ op: DecodeOp, key: UInt64) -> UnsafeRawBufferPointer {
-        var low = Int(op.textStart), high = Int(op.textStart) + Int(op.textCount)
-        let first = low
+    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
+        let first = Int(op.pointee.labelStart)
+        var low = first, high = first + Int(op.pointee.labelCount)
         while low < high {
             let mid = (low + high) >> 1
             if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
@@ -33,208 +33,198 @@ private struct PrintTables {
 /// structures `{ a = 1, b = 2 }`, arrays `[ [0] = 1, [1] = 2 ]`, variants `{ value }`, enumerations
 /// `( "LABEL" : container = 3 )`, strings quoted and escaped.
 ///
-/// This is the hot path of `dump --format babeltrace`, so it writes straight into a `TextBuffer`
-/// with names and labels rendered in advance, instead of going through a `FieldVisitor`.
+/// This is the hot path of `dump --format babeltrace`: it writes straight into a `TextBuffer`,
+/// separators and names are rendered in advance, and nothing is reference counted.
 extension FieldDecoder {
     mutating func printScope(_ plan: DecodePlan, to out: inout TextBuffer) throws {
-        let tables = PrintTables(ops: plan.opsBuffer, fields: plan.fieldsBuffer, text: plan.textBuffer,
-                                 labelStarts: plan.labelStartsBuffer, labelTexts: plan.labelTextsBuffer)
+        guard let ops = plan.opsBuffer.baseAddress else {
+            out.append("{ }")
+            return
+        }
+        let tables = PrintTables(ops: ops, fields: plan.fieldsBuffer, text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
+                                 labelStarts: plan.labelStartsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                 labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!)
         out.append(UInt8(ascii: "{"))
-        var count = 0
-        try print(tables, 0..<tables.ops.count, &out, &count, inArray: false, nameless: false)
+        try print(tables, 0..<plan.opsBuffer.count, &out, element: 0)
         out.append(" }")
     }
 
-    /// Writes the separator and name of the next structure member or array element.
+    /// Writes what precedes a shown value: `, name = `, ` [i] = ` for array elements, nothing for
+    /// variant options.
     @inline(__always)
-    private func member(_ name: UnsafeRawBufferPointer, _ out: inout TextBuffer, _ count: inout Int, inArray: Bool) {
-        if count == 0 {
-            out.append(UInt8(ascii: " "))
-        } else {
-            out.append(", ")
-        }
-        if inArray {
-            out.append(UInt8(ascii: "["))
-            out.appendDecimal(UInt64(count))
+    private func prefix(_ op: UnsafePointer<DecodeOp>, _ t: PrintTables, _ out: inout TextBuffer, element: Int) {
+        if op.pointee.flags.contains(.element) {
+            out.append(element == 0 ? " [" : ", [")
+            out.appendDecimal(UInt64(element))
             out.append("] = ")
         } else {
-            out.append(name)
+            out.append(t.text(op.pointee.prefixStart, op.pointee.prefixCount))
         }
-        count &+= 1
     }
 
-    /// `count` is the number of members already written at this level; `inArray` says whether
-    /// they are array elements; variant options are written without a name (`nameless`).
-    private mutating func print(_ t: PrintTables, _ range: Range<Int>, _ out: inout TextBuffer, _ count: inout Int,
-                                inArray: Bool, nameless: Bool) throws {
+    /// Prints the ops of `range`; `element` is the index of the array element they form, if any.
+    private mutating func print(_ t: PrintTables, _ range: Range<Int>, _ out: inout TextBuffer, element: Int) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
-            let op = t.ops[pc]
-            let shown = op.flags.contains(.visited)
-            switch op.code {
+            let op = t.ops + pc
+            let flags = op.pointee.flags
+            let shown = flags.contains(.visited)
+            switch op.pointee.code {
+            case .integer, .enumeration:
+                let size = Int(op.pointee.size)
+                position = BitReader.align(position, Int(op.pointee.alignment))
+                guard position &+ size <= limit else {
+                    throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
+                }
+                let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
+                                         bigEndian: flags.contains(.bigEndian))
+                position &+= size
+                if flags.contains(.storesSlot) {
+                    let slot = Int(op.pointee.slot)
+                    if slot >= 0 && slot < slotCount {
+                        slots[slot] = flags.contains(.signed) ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) : raw
+                    }
+                }
+                if shown {
+                    prefix(op, t, &out, element: element)
+                    let signed = flags.contains(.signed)
+                    if op.pointee.code == .enumeration {
+                        let key = signed ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) ^ (1 << 63) : raw
+                        out.append("( ")
+                        let labels = t.labels(op, key: key)
+                        if labels.isEmpty { out.append("<unknown>") } else { out.append(labels) }
+                        out.append(" : container = ")
+                        BabeltraceValueFormat.appendInteger(raw, signed: signed, size: size, base: op.pointee.base, to: &out)
+                        out.append(" )")
+                    } else if op.pointee.base == .decimal {
+                        if signed {
+                            out.appendDecimal(BitReader.signExtend(raw, size: size))
+                        } else {
+                            out.appendDecimal(raw)
+                        }
+                    } else {
+                        BabeltraceValueFormat.appendInteger(raw, signed: signed, size: size, base: op.pointee.base, to: &out)
+                    }
+                }
+            case .string:
+                position = BitReader.align(position, 8)
+                let start = position >> 3
+                let end = limit >> 3
+                guard start <= end, let nul = memchr(base + start, 0, end - start) else {
+                    throw DecodeFailure(bitPosition: position, message: "string is not terminated before the end of the packet content")
+                }
+                let length = base.distance(to: UnsafeRawPointer(nul)) - start
+                if shown {
+                    prefix(op, t, &out, element: element)
+                    BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: base + start, count: length), to: &out)
+                }
+                position &+= (length &+ 1) << 3
+            case .textArray, .textSequence:
+                position = BitReader.align(position, 8)
+                let n = op.pointee.code == .textArray ? op.pointee.operand : try storedValue(op)
+                guard n <= UInt64(limit), position &+ Int(n) &* 8 <= limit else {
+                    throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
+                }
+                if shown {
+                    prefix(op, t, &out, element: element)
+                    let start = base + (position >> 3)
+                    let text = memchr(start, 0, Int(n)).map { start.distance(to: UnsafeRawPointer($0)) } ?? Int(n)
+                    BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: start, count: text), to: &out)
+                }
+                position &+= Int(n) << 3
+            case .float:
+                let size = Int(op.pointee.size)
+                position = BitReader.align(position, Int(op.pointee.alignment))
+                guard position &+ size <= limit else {
+                    throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
+                }
+                let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
+                                         bigEndian: flags.contains(.bigEndian))
+                position &+= size
+                if shown {
+                    prefix(op, t, &out, element: element)
+                    let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : Double(bitPattern: raw)
+                    BabeltraceValueFormat.appendFloat(value, to: &out)
+                }
             case .structBegin:
                 if shown {
-                    if !nameless { member(t.text(op.textStart, op.textCount), &out, &count, inArray: inArray) }
+                    prefix(op, t, &out, element: element)
                     out.append(UInt8(ascii: "{"))
                 }
-                position = BitReader.align(position, Int(op.alignment))
+                position = BitReader.align(position, Int(op.pointee.alignment))
                 if position > limit {
                     throw DecodeFailure(bitPosition: position, message: "structure alignment goes past the end of the packet content")
                 }
-                var inner = 0
-                try print(t, (pc + 1)..<(Int(op.end) - 1), &out, &inner, inArray: false, nameless: false)
+                let end = Int(op.pointee.end)
+                try print(t, (pc + 1)..<(end - 1), &out, element: 0)
                 if shown { out.append(" }") }
-                pc = Int(op.end)
+                pc = end
                 continue
             case .array, .sequence:
-                let n = op.code == .array ? op.operand : try storedValue(op)
-                position = BitReader.align(position, Int(op.alignment))
+                let n = op.pointee.code == .array ? op.pointee.operand : try storedValue(op)
+                position = BitReader.align(position, Int(op.pointee.alignment))
                 if position > limit {
                     throw DecodeFailure(bitPosition: position, message: "array alignment goes past the end of the packet content")
                 }
                 if shown {
-                    if !nameless { member(t.text(op.textStart, op.textCount), &out, &count, inArray: inArray) }
+                    prefix(op, t, &out, element: element)
                     out.append(UInt8(ascii: "["))
                 }
-                let body = (pc + 1)..<Int(op.end)
-                var elements = 0
+                let end = Int(op.pointee.end)
+                let body = (pc + 1)..<end
                 var i: UInt64 = 0
                 while i < n {
                     let before = position
-                    try print(t, body, &out, &elements, inArray: true, nameless: false)
+                    try print(t, body, &out, element: Int(truncatingIfNeeded: i))
                     i &+= 1
                     if position == before && n - i > 1 << 20 {
                         throw DecodeFailure(bitPosition: position, message: "\(n) empty array elements")
                     }
                 }
                 if shown { out.append(" ]") }
-                pc = Int(op.end)
+                pc = end
                 continue
             case .variant:
-                let table = t.fields[Int(op.info)].variant!
+                let table = t.fields[Int(op.pointee.info)].variant!
                 let tag = try storedValue(op)
                 guard let option = table.option(forTag: tag) else {
                     throw DecodeFailure(bitPosition: position,
                                         message: "no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
                 if shown {
-                    if !nameless { member(t.text(op.textStart, op.textCount), &out, &count, inArray: inArray) }
+                    prefix(op, t, &out, element: element)
                     out.append("{ ")
                 }
-                var inner = 0
-                try print(t, table.optionRanges[option], &out, &inner, inArray: false, nameless: true)
+                try print(t, table.optionRanges[option], &out, element: 0)
                 if shown { out.append(" }") }
-                pc = Int(op.end)
+                pc = Int(op.pointee.end)
                 continue
-            case .enumeration:
-                if shown && !nameless {
-                    let packed = op.operand
-                    member(t.text(Int32(truncatingIfNeeded: packed >> 32), Int32(truncatingIfNeeded: packed & 0xFFFF_FFFF)),
-                           &out, &count, inArray: inArray)
+            case .skip:
+                position = BitReader.align(position, Int(op.pointee.alignment)) &+ Int(op.pointee.operand)
+                if position > limit {
+                    throw DecodeFailure(bitPosition: position, message: "a field goes past the end of the packet content")
                 }
-                try printLeaf(op, t, &out, shown: shown)
-            default:
-                if shown && !nameless { member(t.text(op.textStart, op.textCount), &out, &count, inArray: inArray) }
-                try printLeaf(op, t, &out, shown: shown)
+            case .skipSequence:
+                position = BitReader.align(position, Int(op.pointee.alignment))
+                let n = try storedValue(op)
+                let (total, overflow) = Int(clamping: n).multipliedReportingOverflow(by: Int(op.pointee.size))
+                guard n <= UInt64(limit), !overflow, position &+ total <= limit else {
+                    throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
+                }
+                position &+= total
+            case .structEnd:
+                break
             }
             pc &+= 1
         }
     }
 
     @inline(__always)
-    private func storedValue(_ op: DecodeOp) throws -> UInt64 {
-        let slot = Int(op.slot)
+    private func storedValue(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
+        let slot = Int(op.pointee.slot)
         guard slot >= 0 && slot < slotCount else {
             throw DecodeFailure(bitPosition: position, message: "unresolved sequence length or variant tag")
         }
         return slots[slot]
-    }
-
-    /// Decodes one non-compound op, writing its value when `shown`.
-    @inline(__always)
-    private mutating func printLeaf(_ op: DecodeOp, _ t: PrintTables, _ out: inout TextBuffer, shown: Bool) throws {
-        switch op.code {
-        case .integer, .enumeration:
-            let size = Int(op.size)
-            position = BitReader.align(position, Int(op.alignment))
-            guard position &+ size <= limit else {
-                throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
-            }
-            let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
-                                     bigEndian: op.flags.contains(.bigEndian))
-            position &+= size
-            if op.flags.contains(.storesSlot) {
-                let slot = Int(op.slot)
-                if slot >= 0 && slot < slotCount {
-                    slots[slot] = op.flags.contains(.signed) ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) : raw
-                }
-            }
-            guard shown else { return }
-            let base = op.base
-            let signed = op.flags.contains(.signed)
-            if op.code == .enumeration {
-                let key = signed ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) ^ (1 << 63) : raw
-                out.append("( ")
-                let labels = t.labels(op, key: key)
-                if labels.isEmpty { out.append("<unknown>") } else { out.append(labels) }
-                out.append(" : container = ")
-                BabeltraceValueFormat.appendInteger(raw, signed: signed, size: size, base: base, to: &out)
-                out.append(" )")
-            } else {
-                BabeltraceValueFormat.appendInteger(raw, signed: signed, size: size, base: base, to: &out)
-            }
-        case .float:
-            let size = Int(op.size)
-            position = BitReader.align(position, Int(op.alignment))
-            guard position &+ size <= limit else {
-                throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
-            }
-            let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
-                                     bigEndian: op.flags.contains(.bigEndian))
-            position &+= size
-            if shown {
-                let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : Double(bitPattern: raw)
-                BabeltraceValueFormat.appendFloat(value, to: &out)
-            }
-        case .string:
-            position = BitReader.align(position, 8)
-            let start = position >> 3
-            let end = limit >> 3
-            guard start <= end, let nul = memchr(base + start, 0, end - start) else {
-                throw DecodeFailure(bitPosition: position, message: "string is not terminated before the end of the packet content")
-            }
-            let length = base.distance(to: UnsafeRawPointer(nul)) - start
-            if shown {
-                BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: base + start, count: length), to: &out)
-            }
-            position &+= (length &+ 1) << 3
-        case .textArray, .textSequence:
-            position = BitReader.align(position, 8)
-            let n = op.code == .textArray ? op.operand : try storedValue(op)
-            guard n <= UInt64(limit), position &+ Int(n) &* 8 <= limit else {
-                throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
-            }
-            if shown {
-                let start = base + (position >> 3)
-                let text = memchr(start, 0, Int(n)).map { start.distance(to: UnsafeRawPointer($0)) } ?? Int(n)
-                BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: start, count: text), to: &out)
-            }
-            position &+= Int(n) << 3
-        case .skip:
-            position = BitReader.align(position, Int(op.alignment)) &+ Int(op.operand)
-            if position > limit {
-                throw DecodeFailure(bitPosition: position, message: "a field goes past the end of the packet content")
-            }
-        case .skipSequence:
-            position = BitReader.align(position, Int(op.alignment))
-            let n = try storedValue(op)
-            let (total, overflow) = Int(clamping: n).multipliedReportingOverflow(by: Int(op.size))
-            guard n <= UInt64(limit), !overflow, position &+ total <= limit else {
-                throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
-            }
-            position &+= total
-        case .structEnd, .structBegin, .array, .sequence, .variant:
-            break
-        }
     }
 }

@@ -21,10 +21,14 @@ struct FormattedEntry {
 
 /// A batch of consecutive records of one stream, formatted by a worker thread.
 final class FormattedChunk {
+    @exclusivity(unchecked)
     var text = TextBuffer(capacity: 1 << 16)
+    @exclusivity(unchecked)
     var entries: [FormattedEntry] = []
     /// Set when the stream ended after these records; `error` when it ended on damage.
+    @exclusivity(unchecked)
     var isLast = false
+    @exclusivity(unchecked)
     var error: Error?
 
     deinit { text.deallocate() }
@@ -53,6 +57,7 @@ final class BabeltraceStreamFormatter {
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     private let end: Int64
     /// The chunk being merged.
+    @exclusivity(unchecked)
     private(set) var current: FormattedChunk
     /// Chunks formatted ahead and chunks free for formatting, guarded by `lock`.
     private var ready: [FormattedChunk] = []
@@ -60,8 +65,10 @@ final class BabeltraceStreamFormatter {
     private var producing = false
     private var producedLast = false
     private let lock = NSCondition()
+    @exclusivity(unchecked)
     private(set) var finished = false
     /// Index of the next entry of `current` to merge.
+    @exclusivity(unchecked)
     var position = 0
     let chunkBytes: Int
     /// Whether the stream's events have times (babeltrace2 prints no time columns otherwise).
@@ -175,20 +182,42 @@ final class BabeltraceStreamFormatter {
         chunk.reset()
         do {
             while chunk.text.count < chunkBytes && chunk.entries.count < 1 << 15 {
-                guard let record = cursor.current, record.timestamp <= end else {
+                guard let record = cursor.current else {
                     chunk.isLast = true
                     return
                 }
                 switch record.kind {
                 case .event:
+                    guard record.timestamp <= end else {
+                        // babeltrace2 reports a packet's discarded events before its events, so
+                        // the current packet's report is due if its range begins in time.
+                        if let lost = cursor.lostEventsRecord(packetIndex: record.position.unit),
+                           case .lostEvents(let count, let since) = lost.kind, since <= end {
+                            chunk.entries.append(FormattedEntry(timestamp: lost.timestamp, textStart: 0, textLength: 0,
+                                                                classIndex: -1, kind: 1, lostCount: count ?? .max,
+                                                                since: since, lossFloor: since))
+                        }
+                        chunk.isLast = true
+                        return
+                    }
                     let start = chunk.text.count
                     try format(record, into: &chunk.text)
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
                                                         textLength: Int32(chunk.text.count - start),
                                                         classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
                                                         lossFloor: cursor.earliestFutureLossBeginning))
-                case .lostEvents(let count, let since):
+                case .lostEvents(var count, let since):
+                    // babeltrace2 places these reports at the beginning of their time range (the
+                    // range itself is cut to --begin/--end when the warning is written).
+                    guard since <= end else {
+                        chunk.isLast = true
+                        return
+                    }
                     let packets = record.position.offset == CTFEventStream.lostPacketsOffset
+                    if packets {
+                        // babeltrace2 counts the packets missing between two sequence numbers.
+                        count = cursor.lostPacketCount(packetIndex: record.position.unit)
+                    }
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
                                                         classIndex: -1, kind: packets ? 2 : 1,
                                                         lostCount: count ?? .max, since: since,

@@ -55,16 +55,25 @@ enum BabeltraceValueFormat {
 
     /// A quoted string as `print_escape_string` writes it: `\\`, `\'`, `\"`, `\?` and C escapes for
     /// control characters, `\xNN` for the others; other bytes (UTF-8 included) as they are.
+    /// Bytes `print_escape_string` changes: controls, DEL, `\`, `'`, `"`, `?`.
+    private static let escaped: UnsafePointer<Bool> = {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        for b in 0..<256 {
+            table[b] = b < 0x20 || b == 0x7F || b == 0x5C || b == 0x27 || b == 0x22 || b == 0x3F
+        }
+        return UnsafePointer(table)
+    }()
+
     @inline(__always)
     static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout TextBuffer) {
         out.append(UInt8(ascii: "\""))
         var plainStart = 0
         var i = 0
         let n = bytes.count
+        let table = escaped
         while i < n {
             let b = bytes[i]
-            if b >= 0x20 && b != 0x7F && b != UInt8(ascii: "\\") && b != UInt8(ascii: "'")
-                && b != UInt8(ascii: "\"") && b != UInt8(ascii: "?") {
+            if !table[Int(b)] {
                 i &+= 1
                 continue
             }

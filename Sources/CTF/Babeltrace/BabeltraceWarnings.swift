@@ -21,6 +21,10 @@ struct BabeltraceWarnings {
     }
 
     private var pending: [Pending] = []
+    /// --begin/--end: ranges reaching past them are cut and lose their count, as babeltrace2's
+    /// seek and trimmer do (after ordering, which uses the whole ranges).
+    var lowerBound = Int64.min
+    var upperBound = Int64.max
     private let traceNames: [String]
     private let traceUUIDs: [[UInt8]?]
     private let streamNames: [[String]]
@@ -83,6 +87,15 @@ struct BabeltraceWarnings {
     private func write(_ w: Pending, to errors: OutputBuffer, clock: inout BabeltraceClockWriter) {
         var out = TextBuffer(capacity: 512)
         defer { out.deallocate() }
+        var w = w
+        if w.begin < lowerBound {
+            w.begin = lowerBound
+            w.count = nil
+        }
+        if w.end > upperBound {
+            w.end = upperBound
+            w.count = nil
+        }
         out.append(w.count == nil ? "WARNING: Tracer may have discarded " : "WARNING: Tracer discarded ")
         let kind = w.isPackets ? "packet" : "event"
         if let count = w.count {

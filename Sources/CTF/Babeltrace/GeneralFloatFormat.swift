@@ -41,8 +41,9 @@ enum GeneralFloatFormat {
         }
         var candidate = UInt64(scaled.rounded(.down))
         let fraction = scaled - Float80(candidate)
-        // Near a boundary the estimate cannot decide: compare exactly.
-        if (fraction - 0.5).magnitude < 1e-6 || fraction < 1e-6 || fraction > 1 - 1e-6 {
+        // Near a rounding tie the estimate cannot decide: compare exactly. (Near an integer it
+        // does not matter which side the value is on: it rounds to that integer.)
+        if (fraction - 0.5).magnitude < 1e-6 {
             // Make `candidate` the exact floor, then round.
             while candidate > 0 && compare(v, Float80Free(numerator: candidate, power: exponent - 5)) < 0 {
                 candidate -= 1
@@ -81,11 +82,15 @@ enum GeneralFloatFormat {
         return result
     }
 
-    private static func tenToThe(_ n: Int) -> Float80 {
-        var r: Float80 = 1
-        for _ in 0..<n { r *= 10 }
-        return r
-    }
+    /// 10^0 ... 10^27, all exact in extended precision.
+    private static let powersOfTen: [Float80] = {
+        var powers: [Float80] = [1]
+        for _ in 1...27 { powers.append(powers[powers.count - 1] * 10) }
+        return powers
+    }()
+
+    @inline(__always)
+    private static func tenToThe(_ n: Int) -> Float80 { powersOfTen[n] }
 
     private struct Float80Free {
         var numerator: UInt64
@@ -127,19 +132,24 @@ enum GeneralFloatFormat {
     /// `%g`'s layout of six digits: fixed notation for exponents -4...5, scientific otherwise,
     /// trailing zeros removed.
     private static func write(digits: UInt64, exponent: Int, to out: inout TextBuffer) {
-        var d: [UInt8] = []
-        var v = digits
-        for _ in 0..<6 {
-            d.append(UInt8(v % 10) + 48)
-            v /= 10
+        var storage: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &storage) { d in
+            var v = digits
+            for i in stride(from: 5, through: 0, by: -1) {
+                d[i] = UInt8(v % 10) + 48
+                v /= 10
+            }
+            layout(UnsafeRawBufferPointer(d), exponent: exponent, to: &out)
         }
-        d.reverse()
+    }
+
+    private static func layout(_ d: UnsafeRawBufferPointer, exponent: Int, to out: inout TextBuffer) {
         var significant = 6
         while significant > 1 && d[significant - 1] == 48 { significant -= 1 }
         if exponent >= -4 && exponent < 6 {
             if exponent >= 0 {
                 let integerDigits = exponent + 1
-                for i in 0..<integerDigits { out.append(i < d.count ? d[i] : 48) }
+                for i in 0..<integerDigits { out.append(i < 6 ? d[i] : 48) }
                 if significant > integerDigits {
                     out.append(UInt8(ascii: "."))
                     for i in integerDigits..<significant { out.append(d[i]) }

@@ -48,8 +48,22 @@ struct TextBuffer {
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         guard n > 0, let source = bytes.baseAddress else { return }
-        reserve(n)
-        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: n)
+        reserve(n &+ 16)
+        let destination = UnsafeMutableRawPointer(base + count)
+        if n <= 16 {
+            // Short names and values: two overlapping word copies beat a memmove call.
+            if n >= 8 {
+                destination.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (destination + n - 8).storeBytes(of: (source + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            } else if n >= 4 {
+                destination.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                (destination + n - 4).storeBytes(of: (source + n - 4).loadUnaligned(as: UInt32.self), as: UInt32.self)
+            } else {
+                for i in 0..<n { destination.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            }
+        } else {
+            destination.copyMemory(from: source, byteCount: n)
+        }
         count &+= n
     }
 

@@ -8,6 +8,12 @@ public protocol ByteMedium: AnyObject {
     var name: String { get }
     /// The bytes available now.
     var bytes: UnsafeRawBufferPointer { get }
+    /// Tells the medium that `range` will probably not be read again soon (it stays readable).
+    func release(_ range: Range<Int>)
+}
+
+extension ByteMedium {
+    public func release(_ range: Range<Int>) {}
 }
 
 /// A data stream file mapped in memory.
@@ -20,4 +26,7 @@ public final class MappedFileMedium: ByteMedium {
 
     public var name: String { file.path }
     public var bytes: UnsafeRawBufferPointer { file.bytes }
+
+    /// Drops the pages from resident memory; they are read from the file again if needed.
+    public func release(_ range: Range<Int>) { file.release(range) }
 }

@@ -1,18 +1,18 @@
-/// The three plans of one dynamic scope.
-struct ScopePlans {
+/// The three plans of one dynamic scope (a class, so passing it around copies one reference).
+final class ScopePlans {
     let skip: DecodePlan
     let visitAll: DecodePlan
     let visitShown: DecodePlan
+    /// Whether babeltrace2 prints this scope.
+    let isShown: Bool
 
     init?(_ scope: StructType?) {
         guard let scope else { return nil }
         skip = DecodePlan(scope: scope, mode: .skip)
         visitAll = DecodePlan(scope: scope, mode: .visitAll)
         visitShown = DecodePlan(scope: scope, mode: .visitShown)
+        isShown = visitShown.isShown
     }
-
-    /// Whether babeltrace2 prints this scope.
-    var isShown: Bool { visitShown.isShown }
 }
 
 /// Clock cycles to nanoseconds from the origin, with the offset computed once.
@@ -43,11 +43,19 @@ final class CompiledEventClass {
     let definition: EventClassDefinition
     let specificContext: ScopePlans?
     let payload: ScopePlans?
+    /// The skip plans used on every event, unretained (this class owns them).
+    unowned(unsafe) let specificContextSkip: DecodePlan?
+    unowned(unsafe) let payloadSkip: DecodePlan?
+    /// Index in `TraceMetadata.eventClasses`.
+    let index: Int
 
     init(_ definition: EventClassDefinition) {
         self.definition = definition
         specificContext = ScopePlans(definition.specificContext)
         payload = ScopePlans(definition.payload)
+        specificContextSkip = specificContext?.skip
+        payloadSkip = payload?.skip
+        index = definition.index
     }
 }
 
@@ -57,6 +65,9 @@ final class CompiledStreamClass {
     let eventHeader: ScopePlans?
     let commonContext: ScopePlans?
     let clock: ClockConverter?
+    /// The skip plans used on every event, unretained (the stream class owns them).
+    unowned(unsafe) let eventHeaderSkip: DecodePlan?
+    unowned(unsafe) let commonContextSkip: DecodePlan?
     /// Event classes by id, for ids below `denseLimit`.
     private let denseEvents: [CompiledEventClass?]
     private let sparseEvents: [UInt64: CompiledEventClass]
@@ -69,6 +80,8 @@ final class CompiledStreamClass {
         packetContext = ScopePlans(streamClass.packetContext)
         eventHeader = ScopePlans(streamClass.eventHeader)
         commonContext = ScopePlans(streamClass.eventCommonContext)
+        eventHeaderSkip = eventHeader?.skip
+        commonContextSkip = commonContext?.skip
         clock = streamClass.defaultClock.map(ClockConverter.init)
         let mine = events.filter { $0.definition.streamClassID == streamClass.id }
         let maxDense = mine.map(\.definition.id).filter { $0 < Self.denseLimit }.max()

@@ -38,6 +38,10 @@ struct DecodeOp {
         static let capture = Flags(rawValue: 1 << 5)
         /// Report the field to the visitor (visit plans).
         static let visited = Flags(rawValue: 1 << 6)
+        /// An array element (babeltrace2 names it `[index]`).
+        static let element = Flags(rawValue: 1 << 7)
+        /// A variant's option (babeltrace2 writes it without a name).
+        static let option = Flags(rawValue: 1 << 8)
     }
 
     var code: Code
@@ -52,10 +56,12 @@ struct DecodeOp {
     /// Index in `DecodePlan.fields`.
     var info: Int32 = -1
     var operand: UInt64 = 0
-    /// babeltrace2 text of the field's name (`name = `) in `DecodePlan.text`; for enumerations,
-    /// the first of `labelCount` label intervals in `DecodePlan.labelStarts`.
-    var textStart: Int32 = 0
-    var textCount: Int32 = 0
+    /// babeltrace2 text before the value in `DecodePlan.text`: separator and name (`, name = `).
+    var prefixStart: Int32 = 0
+    var prefixCount: Int32 = 0
+    /// Enumerations: the first of `labelCount` label intervals in `DecodePlan.labelStarts`.
+    var labelStart: Int32 = 0
+    var labelCount: Int32 = 0
     /// Display base of integers and enumerations.
     var base: IntegerBase = .decimal
 }
@@ -229,16 +235,32 @@ private final class PlanCompiler {
         return (start, Int32(bytes.count))
     }
 
-    /// Sets the op's babeltrace2 member name text.
+    /// How the field being compiled sits in its container, for babeltrace2's separators.
+    enum Role {
+        case member(first: Bool)
+        case element
+        case option
+    }
+
+    private var role = Role.member(first: true)
+
+    /// Sets the op's babeltrace2 prefix: separator and name, or the element/option flag.
     private func named(_ op: inout DecodeOp, _ name: String) {
-        (op.textStart, op.textCount) = addText(Array((name + " = ").utf8))
+        switch role {
+        case .member(let first):
+            (op.prefixStart, op.prefixCount) = addText(Array(((first ? " " : ", ") + name + " = ").utf8))
+        case .element:
+            op.flags.insert(.element)
+        case .option:
+            op.flags.insert(.option)
+        }
     }
 
     /// Sets the enumeration op's label intervals with pre-rendered label lists.
     private func labelled(_ op: inout DecodeOp, _ enumeration: EnumType) {
         let intervals = Self.labelIntervals(enumeration)
-        op.textStart = Int32(labelStarts.count)
-        op.textCount = Int32(intervals.count)
+        op.labelStart = Int32(labelStarts.count)
+        op.labelCount = Int32(intervals.count)
         for interval in intervals {
             var rendered = TextBuffer(capacity: 64)
             if interval.labels.isEmpty {
@@ -264,26 +286,31 @@ private final class PlanCompiler {
         }
     }
 
-    func compileMembers(_ members: [NamedField], properties: [String: PacketProperty] = [:]) {
+    func compileMembers(_ members: [NamedField]) {
         var i = 0
+        var shown = 0
         while i < members.count {
             if mode == .skip, let run = fixedRun(members, from: i) {
                 ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: run.alignment), operand: UInt64(run.bits)))
                 i = run.next
                 continue
             }
+            role = .member(first: shown == 0)
             compile(members[i].type, name: members[i].name)
+            if visits(members[i].type) { shown += 1 }
             i += 1
         }
     }
 
     /// Consecutive fixed-size fields without side effects, skipped as one aligned block when the
     /// first field's alignment is the largest (so the offsets within the block are constant).
+    /// (`cpu_id` is captured for the packet index, so it is never part of a run.)
     private func fixedRun(_ members: [NamedField], from start: Int) -> (alignment: Int, bits: Int, next: Int)? {
-        guard let first = Self.fixedLayout(members[start].type) else { return nil }
+        guard members[start].name != "cpu_id", let first = Self.fixedLayout(members[start].type) else { return nil }
         var offset = first.bits
         var next = start + 1
-        while next < members.count, let layout = Self.fixedLayout(members[next].type), layout.alignment <= first.alignment {
+        while next < members.count, members[next].name != "cpu_id", let layout = Self.fixedLayout(members[next].type),
+              layout.alignment <= first.alignment {
             let (sum, overflow) = BitReader.align(offset, layout.alignment).addingReportingOverflow(layout.bits)
             if overflow || sum > Int(Int32.max) * 8 { break }
             offset = sum
@@ -374,8 +401,7 @@ private final class PlanCompiler {
                                         labelIntervals: visited ? Self.labelIntervals(enumeration) : []))
             if visited {
                 labelled(&op, enumeration)
-                let (start, count) = addText(Array((name + " = ").utf8))
-                op.operand = UInt64(UInt32(start)) << 32 | UInt64(UInt32(count))
+                named(&op, name)
             }
             ops.append(op)
         case let float as FloatType:
@@ -407,7 +433,7 @@ private final class PlanCompiler {
             op.info = addInfo(FieldInfo(name: name))
             named(&op, name)
             ops.append(op)
-            for member in structure.members { compile(member.type, name: member.name) }
+            compileMembers(structure.members)
             ops.append(DecodeOp(code: .structEnd, flags: visited ? .visited : []))
             ops[begin].end = Int32(ops.count)
         case let array as ArrayType:
@@ -440,6 +466,7 @@ private final class PlanCompiler {
             op.info = addInfo(FieldInfo(name: name))
             named(&op, name)
             ops.append(op)
+            role = .element
             compile(array.element, name: "")
             ops[begin].end = Int32(ops.count)
         case let sequence as SequenceType:
@@ -465,6 +492,7 @@ private final class PlanCompiler {
             op.info = addInfo(FieldInfo(name: name))
             named(&op, name)
             ops.append(op)
+            role = .element
             compile(sequence.element, name: "")
             ops[begin].end = Int32(ops.count)
         case let variant as VariantType:
@@ -479,6 +507,7 @@ private final class PlanCompiler {
             ops.append(op)
             for option in variant.options {
                 let start = ops.count
+                role = .option
                 compile(option.type, name: option.name)
                 table.optionRanges.append(start..<ops.count)
             }

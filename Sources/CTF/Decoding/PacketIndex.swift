@@ -41,8 +41,11 @@ struct PacketIndex {
     static let packetMagic: UInt64 = 0xC1FC_1FC1
 
     /// Indexes `bytes` (the whole file `path`), stopping at the first damaged packet.
+    /// `release` is told about each packet once its header and context are read, so that a big
+    /// file does not stay in memory after indexing.
     static func build(bytes: UnsafeRawBufferPointer, path: String, fileIndex: Int, trace: CompiledTrace,
-                      slots: UnsafeMutablePointer<UInt64>, slotCount: Int) -> PacketIndex {
+                      slots: UnsafeMutablePointer<UInt64>, slotCount: Int,
+                      release: (Range<Int>) -> Void = { _ in }) -> PacketIndex {
         var index = PacketIndex()
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return index }
         var offset = 0
@@ -138,6 +141,7 @@ struct PacketIndex {
             }
             index.entries.append(entry)
             clock = c.endTime ?? decoder.clock
+            release(offset..<(offset + size))
             offset += size
         }
         return index

@@ -519,6 +519,7 @@ struct MetadataBuilder {
         guard let structure = type as? StructType else {
             throw a.valueLocation.error("`\(a.name)` must be a structure type")
         }
+        metadata.scopeLocations[ObjectIdentifier(structure)] = a.location
         return structure
     }
 

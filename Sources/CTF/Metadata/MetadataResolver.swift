@@ -118,7 +118,9 @@ struct MetadataResolver {
     }
 
     private func failure(_ message: String) -> TSDLError {
-        TSDLError(line: 1, column: 1, message: "in the \(context): \(message)")
+        let location = roots[currentRoot].flatMap { metadata.scopeLocations[ObjectIdentifier($0)] }
+            ?? TSDLLocation(line: 1, column: 1)
+        return location.error("in the \(context): \(message)")
     }
 
     private mutating func assignSlot(_ integer: IntegerType) {

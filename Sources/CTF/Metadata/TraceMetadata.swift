@@ -113,6 +113,8 @@ final class TraceMetadata {
     var eventClasses: [EventClassDefinition] = []
     /// Number of decoder slots holding sequence lengths and variant tags.
     var storageSlotCount = 0
+    /// Where each scope type (`fields := ...`) was assigned, for error messages.
+    var scopeLocations: [ObjectIdentifier: TSDLLocation] = [:]
 
     func environmentValue(_ name: String) -> EnvironmentValue? {
         environment.first { $0.name == name }?.value

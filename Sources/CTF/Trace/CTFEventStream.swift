@@ -30,7 +30,7 @@ public final class CTFEventStream: EventStream {
     /// The current event's class when its header is decoded but not its contexts and payload
     /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
     @exclusivity(unchecked)
-    private(set) var pendingBody: CompiledEventClass?
+    private(set) unowned(unsafe) var pendingBody: CompiledEventClass?
     @exclusivity(unchecked)
     private var eventStart = 0
     @exclusivity(unchecked)
@@ -56,6 +56,9 @@ public final class CTFEventStream: EventStream {
         slots.deallocate()
     }
 
+    /// Packets at least this big give their pages back once read.
+    static let releaseThreshold = 1 << 16
+
     /// The packets of this stream.
     var packets: [PacketEntry] { stream.packets }
 
@@ -78,6 +81,11 @@ public final class CTFEventStream: EventStream {
                     inPacket = false
                     // The stream clock ends the packet at its end time (babeltrace2 does the same).
                     let packet = stream.packets[packetIndex]
+                    // Streaming through a big file keeps only the packets being read in memory
+                    // (the pages are read again from the file if needed).
+                    if packet.size >= Self.releaseThreshold {
+                        stream.files[packet.file].release(packet.offset..<(packet.offset + packet.available))
+                    }
                     if packet.endClock != PacketEntry.none { d.clock = packet.endClock }
                     decoder = d
                     if let lost = pendingLostEvents {
@@ -167,6 +175,13 @@ public final class CTFEventStream: EventStream {
     }
 
     /// Decodes the next event's header; its body is decoded when the cursor moves on.
+    /// Packets missing before packet `index` according to `packet_seq_num`.
+    func lostPacketCount(packetIndex index: Int) -> UInt64? {
+        guard index > 0, stream.packets.indices.contains(index) else { return nil }
+        let gap = stream.packets[index].sequenceNumber &- stream.packets[index - 1].sequenceNumber
+        return gap > 1 ? gap - 1 : nil
+    }
+
     @inline(__always)
     private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
         let start = d.position
@@ -183,15 +198,15 @@ public final class CTFEventStream: EventStream {
         pendingBody = event
         lastTimestamp = timestamp
         return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
-                           classIndex: Int32(event.definition.index), stream: Int32(streamIndex), kind: .event,
+                           classIndex: Int32(event.index), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
     }
 
     @inline(__always)
     private func skipBody(_ event: CompiledEventClass, _ d: inout FieldDecoder) throws {
-        if let context = streamClass.commonContext { try d.skip(context.skip) }
-        if let context = event.specificContext { try d.skip(context.skip) }
-        if let payload = event.payload { try d.skip(payload.skip) }
+        if let plan = streamClass.commonContextSkip { try d.skip(plan) }
+        if let plan = event.specificContextSkip { try d.skip(plan) }
+        if let plan = event.payloadSkip { try d.skip(plan) }
         if d.position == eventStart {
             throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
         }

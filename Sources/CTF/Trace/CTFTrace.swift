@@ -136,15 +136,16 @@ public final class CTFTrace: Trace {
             // Empty stream files carry nothing (babeltrace2 skips them too).
             if medium.bytes.isEmpty { continue }
             let index = PacketIndex.build(bytes: medium.bytes, path: filePath, fileIndex: 0, trace: compiled,
-                                          slots: slots, slotCount: slotCount)
+                                          slots: slots, slotCount: slotCount) { range in
+                // Reading a header maps its neighbourhood too; let it go until the packet is read.
+                if range.count >= CTFEventStream.releaseThreshold { medium.release(range) }
+            }
             if index.entries.isEmpty, let error = index.error {
                 throw error
             }
             candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds))
         }
-        guard !candidates.isEmpty else {
-            throw TraceError(file: directory, "the trace has no data stream files (only metadata)")
-        }
+        // A trace without data (LTTng leaves empty files for buffers that saw no events) is valid.
         // Group files of the same stream instance, ordered by their first packet's time.
         var groups: [[Candidate]] = []
         for candidate in candidates {
@@ -224,10 +225,11 @@ public final class CTFTrace: Trace {
     @inline(__always)
     static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws -> CompiledEventClass {
         decoder.hasEventID = false
-        if let header = streamClass.eventHeader { try decoder.skip(header.skip) }
+        let start = decoder.position
+        if let header = streamClass.eventHeaderSkip { try decoder.skip(header) }
         if decoder.hasEventID {
             guard let event = streamClass.event(id: decoder.eventID) else {
-                throw DecodeFailure(bitPosition: decoder.position,
+                throw DecodeFailure(bitPosition: start,
                                     message: "event class id \(decoder.eventID) is not declared in stream class \(streamClass.streamClass.id)")
             }
             return event
@@ -239,6 +241,11 @@ public final class CTFTrace: Trace {
         return event
     }
 
+    // Pre-specialized for TraceKit's formatters, which call through the `Trace` protocol.
+    @_specialize(exported: false, where V == JSONWriter)
+    @_specialize(exported: false, where V == TextFieldWriter)
+    @_specialize(exported: false, where V == FieldTreeBuilder)
+    @_specialize(exported: false, where V == DecodeStatistics)
     public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
         guard let (start, stream, packet) = try decoderAtEvent(record, slots: scratchSlots) else { return }
         var decoder = start

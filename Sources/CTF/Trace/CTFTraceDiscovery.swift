@@ -47,7 +47,8 @@ public enum CTFTraceDiscovery {
     /// Opens every trace found for `path`, named relative to it.
     public static func open(path: String, isDirectory: Bool) throws -> [CTFTrace] {
         let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        return try traceDirectories(for: path, isDirectory: isDirectory).map { directory in
+        let directories = try traceDirectories(for: path, isDirectory: isDirectory)
+        let traces = try directories.map { directory in
             var name = (directory as NSString).lastPathComponent
             if isDirectory, directory.hasPrefix(root + "/") {
                 name = String(directory.dropFirst(root.count + 1))
@@ -56,6 +57,13 @@ public enum CTFTraceDiscovery {
             trace.setDiscoveryRoot(isDirectory ? root : directory)
             return trace
         }
+        // Traces without data are fine next to others (babeltrace2 prints nothing for them), but
+        // when there is no data at all the user should know why nothing is shown.
+        if !traces.isEmpty, traces.allSatisfy({ $0.streams.isEmpty }) {
+            let what = directories.count == 1 ? "the trace has no" : "none of the \(directories.count) traces has"
+            throw TraceError(file: path, "\(what) stream files with data (only metadata and empty files)")
+        }
+        return traces
     }
 }
 

@@ -110,6 +110,9 @@ public final class EventCatalog {
         return Int(denseIndex[id])
     }
 
+    /// The dense id-to-index table and its length, for readers that look up every record.
+    var classIndexTable: (UnsafeMutablePointer<Int32>, Int) { (denseIndex, denseIndexCount) }
+
     /// The event id stored in a record's data.
     @inline(__always)
     public func eventID(ofRecord data: UnsafeRawBufferPointer) -> Int {
@@ -200,7 +203,7 @@ public final class EventCatalog {
             var has0x = false
             repeat {
                 let segment = segments.baseAddress! + position
-                var argument: CompiledExpression?
+                var argument: Expr?
                 if segment.pointee.kind == .literal {
                     let text = segment.pointee.text
                     has0x = text.count > 1 && text[text.count - 2] == UInt8(ascii: "0") && text[text.count - 1] == UInt8(ascii: "x")

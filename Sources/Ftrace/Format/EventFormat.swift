@@ -218,10 +218,12 @@ struct EventFormatParser {
             }
             let offset = Int(truncatingIfNeeded: CNumber.parseUnsigned(offsetText) ?? 0)
             let size = Int(truncatingIfNeeded: CNumber.parseUnsigned(sizeText) ?? 0)
-            let isDynamic = fieldType.hasPrefix("__data_loc") || fieldType.hasPrefix("__rel_loc")
-            let isRelative = fieldType.hasPrefix("__rel_loc")
-            var isString = isArray && (fieldType.contains("char") || fieldType.contains("u8") || fieldType.contains("s8"))
-            let isLong = fieldType.contains("long")
+            let typeBytes = Array(fieldType.utf8)
+            let isDynamic = typeBytes.starts(with: EventFormatParser.dataLoc) || typeBytes.starts(with: EventFormatParser.relLoc)
+            let isRelative = typeBytes.starts(with: EventFormatParser.relLoc)
+            var isString = isArray && (EventFormatParser.contains(typeBytes, EventFormatParser.char)
+                || EventFormatParser.contains(typeBytes, EventFormatParser.u8) || EventFormatParser.contains(typeBytes, EventFormatParser.s8))
+            let isLong = EventFormatParser.contains(typeBytes, EventFormatParser.long)
             if isDynamic && size == 2 {
                 isString = true
                 isArray = true
@@ -245,6 +247,23 @@ struct EventFormatParser {
                                       isDynamic: isDynamic, isRelative: isRelative, isString: isString,
                                       isLong: isLong, arrayLength: arrayLength, elementSize: elementSize))
         }
+    }
+
+    static let dataLoc = Array("__data_loc".utf8)
+    static let relLoc = Array("__rel_loc".utf8)
+    static let char = Array("char".utf8)
+    static let u8 = Array("u8".utf8)
+    static let s8 = Array("s8".utf8)
+    static let long = Array("long".utf8)
+
+    /// `strstr` on bytes.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        outer: for i in 0...(haystack.count - needle.count) {
+            for j in 0..<needle.count where haystack[i + j] != needle[j] { continue outer }
+            return true
+        }
+        return false
     }
 
     /// Sizes libtraceevent knows for the element types of dynamic arrays.

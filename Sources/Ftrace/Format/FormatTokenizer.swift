@@ -69,25 +69,28 @@ struct FormatTokenizer {
 
     /// The next token, spaces included.
     mutating func nextRaw() -> FormatToken {
+        let start = position
         let ch = read()
         if ch < 0 { return .end }
         let kind = FormatTokenizer.kind(of: ch)
         if kind == .none { return .end }
-        var buf: [UInt8] = [UInt8(truncatingIfNeeded: ch)]
+        func text() -> String { String(decoding: bytes[start..<position], as: UTF8.self) }
         switch kind {
-        case .newline, .delim:
-            return FormatToken(kind: kind, text: String(decoding: buf, as: UTF8.self))
+        case .newline:
+            return FormatToken(kind: kind, text: "\n")
+        case .delim:
+            return FormatToken(kind: kind, text: text())
         case .op:
             var testEqual = false
             switch ch {
             case 0x2D where peek() == 0x3E:  // "->"
-                buf.append(UInt8(read()))
+                position += 1
             case 0x2D, 0x2B, 0x7C, 0x26, 0x3E, 0x3C:  // - + | & > <
                 let last = ch
                 if peek() != last {
                     testEqual = true
                 } else {
-                    buf.append(UInt8(read()))
+                    position += 1
                     if last == 0x3E || last == 0x3C { testEqual = true }
                 }
             case 0x21, 0x3D:  // ! =
@@ -95,10 +98,10 @@ struct FormatTokenizer {
             default:
                 break
             }
-            if testEqual && peek() == 0x3D { buf.append(UInt8(read())) }
-            return FormatToken(kind: .op, text: String(decoding: buf, as: UTF8.self))
+            if testEqual && peek() == 0x3D { position += 1 }
+            return FormatToken(kind: .op, text: text())
         case .dquote, .squote:
-            buf.removeAll()
+            var buf: [UInt8] = []
             let quote = ch
             var last = 0
             var current = ch
@@ -127,9 +130,10 @@ struct FormatTokenizer {
             return FormatToken(kind: failed ? .none : kind, text: text)
         case .space, .item:
             while position < bytes.count, FormatTokenizer.kind(of: peek()) == kind {
-                buf.append(UInt8(read()))
+                position += 1
             }
-            let text = String(decoding: buf, as: UTF8.self)
+            if kind == .space { return FormatToken(kind: .space, text: " ") }
+            let text = text()
             if kind == .item {
                 // Work around old kernels' unexpanded mac80211 macros, as libtraceevent does.
                 switch text {

@@ -118,16 +118,44 @@ public struct CFormatSpec: Sendable, Hashable {
         }
     }
 
+    /// Only a width and maybe the `0` flag.
+    private var isPlainOrPadded: Bool {
+        !leftAlign && !forceSign && !spaceSign && !alternate && precision == nil && !widthFromArgument && !precisionFromArgument
+    }
+
     /// No flags, width or precision: digits only.
     private var isPlain: Bool {
         !leftAlign && !forceSign && !spaceSign && !alternate && !zeroPad && width == nil && precision == nil
             && !widthFromArgument && !precisionFromArgument
     }
 
+    /// The common conversions, decided once: 1 signed decimal, 2 unsigned decimal, 3 zero-padded or
+    /// plain lower-case hex, 0 anything else (see `writeInteger`).
+    var fastKind: UInt8 {
+        guard isPlainOrPadded else { return 0 }
+        switch conversion {
+        case UInt8(ascii: "d"), UInt8(ascii: "i"): return 1
+        case UInt8(ascii: "u"): return 2
+        case UInt8(ascii: "x"): return zeroPad || width == nil ? 3 : 0
+        default: return 0
+        }
+    }
+
     /// Writes an integer conversion (`d i u x X o c`); `value` is already truncated to its C type.
     @inline(__always)
     public func writeInteger(_ rawValue: UInt64, star: Int? = nil, to out: inout LineBuffer) {
         let value = cValue(rawValue)
+        if isPlainOrPadded {
+            let w = width ?? 0
+            let pad: UInt8 = zeroPad ? UInt8(ascii: "0") : 0x20
+            switch conversion {
+            case UInt8(ascii: "u"): out.writeDecimal(value, width: w, pad: pad); return
+            case UInt8(ascii: "x"): if zeroPad || w == 0 { out.writeHex(value, width: w); return }
+            case UInt8(ascii: "d"), UInt8(ascii: "i"):
+                if Int64(bitPattern: value) >= 0 || !zeroPad { out.writeDecimal(Int64(bitPattern: value), width: w, pad: pad); return }
+            default: break
+            }
+        }
         if isPlain {
             switch conversion {
             case UInt8(ascii: "d"), UInt8(ascii: "i"): out.writeDecimal(Int64(bitPattern: value)); return

@@ -31,102 +31,102 @@ struct FieldLocation {
     func refers(to field: FieldFormat) -> Bool { field.offset == offset && field.size == size }
 }
 
-/// Caches the address of a symbol name used as a constant.
-final class SymbolAddressCache {
-    var value: UInt64?
+/// One node of a compiled print-format argument: plain data in a buffer that never moves, so the
+/// render loop navigates it through pointers with no reference counting.
+struct ExprNode {
+    var kind: PrintArgument.Kind
+    var op: OperatorCode
+    var left: Expr?
+    var right: Expr?
+    var third: Expr?
+    var hasField: Bool
+    var fieldLocation: FieldLocation
+    var atomValue: UInt64
+    /// Index of the symbol name in the owning `ExprStorage` (-1: not a symbol constant).
+    var symbolIndex: Int32
+    var symbolResolved: Bool
+    var symbolValue: UInt64
+    var textBytes: UnsafeRawBufferPointer
+    var hasDelimiter: Bool
+    var delimiterBytes: UnsafeRawBufferPointer
+    var entryValues: UnsafeMutablePointer<Int64>
+    var entryNames: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    var entryCount: Int
+    var castMask: UInt64
+    var pointerCastMask: UInt64
+    var cTypeNumber: Int
 }
 
-/// Bytes owned by a compiled expression, at a stable address.
-struct OwnedBytes {
-    let buffer: UnsafeRawBufferPointer
+/// A compiled expression node.
+typealias Expr = UnsafeMutablePointer<ExprNode>
 
-    init(_ bytes: [UInt8]) {
-        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-        bytes.withUnsafeBytes { if let b = $0.baseAddress { p.baseAddress!.copyMemory(from: b, byteCount: bytes.count) } }
-        buffer = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<bytes.count])
-        allocation = UnsafeMutableRawPointer(p.baseAddress!)
-    }
-
-    private let allocation: UnsafeMutableRawPointer
-
-    func free() { allocation.deallocate() }
-}
-
-/// An immutable print-format argument, compiled from a `PrintArgument` tree once parsing (with
-/// its in-place rewrites) is over. Children are not reference counted (the `PrintFormat` keeps every
-/// node alive) and texts live at stable addresses, so the render loop does no ARC work.
-final class CompiledExpression {
-    typealias Kind = PrintArgument.Kind
-    let kind: Kind
-    let op: OperatorCode
-    unowned(unsafe) let left: CompiledExpression?
-    unowned(unsafe) let right: CompiledExpression?
-    unowned(unsafe) let third: CompiledExpression?
-    let field: FieldLocation?
-    let atomValue: UInt64
-    /// Set for atoms naming a kernel symbol (their value is its address).
-    let symbolName: String?
-    let symbolCache: SymbolAddressCache?
-    private let ownedText: OwnedBytes
-    private let ownedDelimiter: OwnedBytes?
-    private let ownedNames: [OwnedBytes]
-    let textBytes: UnsafeRawBufferPointer
-    let delimiter: UnsafeRawBufferPointer?
-    let entryValues: UnsafeMutableBufferPointer<Int64>
-    let entryNames: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
-    let castMask: UInt64
-    let pointerCastMask: UInt64
-    let cTypeNumber: Int
-
-    private init(_ a: PrintArgument, left: CompiledExpression?, right: CompiledExpression?, third: CompiledExpression?) {
-        kind = a.kind
-        op = a.opCode
-        self.left = left
-        self.right = right
-        self.third = third
-        field = a.resolved.map(FieldLocation.init)
-        atomValue = a.atomValue
-        symbolName = a.kind == .atom && a.atomIsSymbolName ? a.text : nil
-        symbolCache = symbolName == nil ? nil : SymbolAddressCache()
-        ownedText = OwnedBytes(a.kind == .binaryString ? a.bytes : a.textBytes)
-        textBytes = ownedText.buffer
-        ownedDelimiter = a.delimiter.map { OwnedBytes(Array($0.utf8)) }
-        delimiter = ownedDelimiter?.buffer
-        ownedNames = a.entryNames.map(OwnedBytes.init)
-        entryValues = .allocate(capacity: max(1, a.entryValues.count))
-        _ = entryValues.initialize(from: a.entryValues)
-        entryNames = .allocate(capacity: max(1, ownedNames.count))
-        _ = entryNames.initialize(from: ownedNames.map(\.buffer))
-        castMask = a.castMask
-        pointerCastMask = a.pointerCastMask
-        cTypeNumber = a.cTypeNumber
-    }
-
-    deinit {
-        ownedText.free()
-        ownedDelimiter?.free()
-        for n in ownedNames { n.free() }
-        entryValues.deallocate()
-        entryNames.deallocate()
-    }
-
-    /// Number of flag/symbol entries.
-    var entryCount: Int { ownedNames.count }
-
-    /// Compiles `a` and its children, appending every node to `pool` (which keeps them alive).
-    static func build(_ a: PrintArgument, pool: inout [CompiledExpression]) -> CompiledExpression {
-        let l = a.left.map { build($0, pool: &pool) }
-        let r = a.right.map { build($0, pool: &pool) }
-        let t = a.third.map { build($0, pool: &pool) }
-        let node = CompiledExpression(a, left: l, right: r, third: t)
-        pool.append(node)
-        return node
-    }
+extension UnsafeMutablePointer where Pointee == ExprNode {
+    var kind: PrintArgument.Kind { pointee.kind }
+    var op: OperatorCode { pointee.op }
+    var left: Expr? { pointee.left }
+    var right: Expr? { pointee.right }
+    var third: Expr? { pointee.third }
+    var field: FieldLocation? { pointee.hasField ? pointee.fieldLocation : nil }
+    var atomValue: UInt64 { pointee.atomValue }
+    var textBytes: UnsafeRawBufferPointer { pointee.textBytes }
+    var delimiter: UnsafeRawBufferPointer? { pointee.hasDelimiter ? pointee.delimiterBytes : nil }
+    var entryValues: UnsafeMutablePointer<Int64> { pointee.entryValues }
+    var entryNames: UnsafeMutablePointer<UnsafeRawBufferPointer> { pointee.entryNames }
+    var entryCount: Int { pointee.entryCount }
+    var castMask: UInt64 { pointee.castMask }
+    var pointerCastMask: UInt64 { pointee.pointerCastMask }
+    var cTypeNumber: Int { pointee.cTypeNumber }
 
     /// The expression with typecasts stripped.
-    var strippingCasts: CompiledExpression {
+    var strippingCasts: Expr {
         var e = self
         while e.kind == .typecast, let item = e.left { e = item }
         return e
+    }
+}
+
+/// Owns the nodes, texts and tables of compiled expressions.
+final class ExprStorage {
+    private var allocations: [UnsafeMutableRawPointer] = []
+    private(set) var symbolNames: [String] = []
+
+    deinit {
+        for a in allocations { a.deallocate() }
+    }
+
+    private func bytes(_ b: [UInt8]) -> UnsafeRawBufferPointer {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, b.count), alignment: 1)
+        allocations.append(p)
+        b.withUnsafeBytes { if let s = $0.baseAddress { p.copyMemory(from: s, byteCount: b.count) } }
+        return UnsafeRawBufferPointer(start: p, count: b.count)
+    }
+
+    /// Compiles `a` and its children.
+    func build(_ a: PrintArgument) -> Expr {
+        let node = UnsafeMutablePointer<ExprNode>.allocate(capacity: 1)
+        allocations.append(UnsafeMutableRawPointer(node))
+        let values = UnsafeMutablePointer<Int64>.allocate(capacity: max(1, a.entryValues.count))
+        allocations.append(UnsafeMutableRawPointer(values))
+        values.initialize(from: a.entryValues, count: a.entryValues.count)
+        let names = UnsafeMutablePointer<UnsafeRawBufferPointer>.allocate(capacity: max(1, a.entryNames.count))
+        allocations.append(UnsafeMutableRawPointer(names))
+        names.initialize(from: a.entryNames.map { bytes($0) }, count: a.entryNames.count)
+        var symbolIndex: Int32 = -1
+        if a.kind == .atom && a.atomIsSymbolName {
+            symbolIndex = Int32(symbolNames.count)
+            symbolNames.append(a.text)
+        }
+        let delimiter = a.delimiter.map { bytes(Array($0.utf8)) }
+        node.initialize(to: ExprNode(
+            kind: a.kind, op: a.opCode,
+            left: a.left.map { build($0) }, right: a.right.map { build($0) }, third: a.third.map { build($0) },
+            hasField: a.resolved != nil,
+            fieldLocation: a.resolved.map(FieldLocation.init) ?? FieldLocation(FieldFormat(name: "", type: "", offset: 0, size: 0, isSigned: false)),
+            atomValue: a.atomValue, symbolIndex: symbolIndex, symbolResolved: false, symbolValue: 0,
+            textBytes: bytes(a.kind == .binaryString ? a.bytes : a.textBytes),
+            hasDelimiter: delimiter != nil, delimiterBytes: delimiter ?? UnsafeRawBufferPointer(start: nil, count: 0),
+            entryValues: values, entryNames: names, entryCount: a.entryNames.count,
+            castMask: a.castMask, pointerCastMask: a.pointerCastMask, cTypeNumber: a.cTypeNumber))
+        return node
     }
 }

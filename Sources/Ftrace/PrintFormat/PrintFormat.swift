@@ -19,19 +19,25 @@ public final class PrintFormat {
         }
         let kind: Kind
         let spec: CFormatSpec
+        /// `spec.fastKind`, with the C type's mask and sign bit, for the common integer conversions.
+        let fastKind: UInt8
+        let fastWidth: Int
+        let fastPad: UInt8
+        let valueMask: UInt64
+        let signBit: UInt64
         /// Literal text or the pointer extension, in the format's byte pool.
         let text: UnsafeRawBufferPointer
-        unowned(unsafe) let argument: CompiledExpression?
-        unowned(unsafe) let lengthArgument: CompiledExpression?
+        let argument: Expr?
+        let lengthArgument: Expr?
     }
 
     /// Segments and the storage they point into.
     final class Compiled {
         let segments: UnsafeMutableBufferPointer<Segment>
-        let nodes: [CompiledExpression]
+        let nodes: ExprStorage
         private let pool: UnsafeMutableRawPointer
 
-        init(segments: [Segment], nodes: [CompiledExpression], pool: UnsafeMutableRawPointer) {
+        init(segments: [Segment], nodes: ExprStorage, pool: UnsafeMutableRawPointer) {
             self.segments = .allocate(capacity: max(1, segments.count))
             _ = self.segments.initialize(from: segments)
             self.segmentCount = segments.count
@@ -63,6 +69,36 @@ public final class PrintFormat {
         self.arguments = arguments
         self.compiled = compiled
         self.failed = failed
+    }
+
+    /// True when rendering may look up kernel symbols (`%pS`-style conversions or symbol constants).
+    var usesKernelSymbols: Bool {
+        for s in segments {
+            if s.kind == .pointer, let c = s.text.first,
+               c == UInt8(ascii: "S") || c == UInt8(ascii: "s") || c == UInt8(ascii: "F") || c == UInt8(ascii: "f") {
+                return true
+            }
+            if let a = s.argument, PrintFormat.hasSymbolConstant(a) { return true }
+            if let a = s.lengthArgument, PrintFormat.hasSymbolConstant(a) { return true }
+        }
+        return false
+    }
+
+    private static func hasSymbolConstant(_ e: Expr) -> Bool {
+        if e.pointee.symbolIndex >= 0 { return true }
+        return [e.left, e.right, e.third].contains { $0.map(hasSymbolConstant) ?? false }
+    }
+
+    /// Looks up every symbol-name constant now, so rendering never writes to the expressions.
+    func resolveSymbolConstants(_ renderer: PrintRenderer) {
+        func visit(_ e: Expr) {
+            if e.pointee.symbolIndex >= 0 { _ = renderer.evaluate(e, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            for child in [e.left, e.right, e.third] { if let c = child { visit(c) } }
+        }
+        for s in segments {
+            if let a = s.argument { visit(a) }
+            if let a = s.lengthArgument { visit(a) }
+        }
     }
 
     /// Compiles the print format of `event`. Throws `PrintFormatError` when libtraceevent would not
@@ -159,7 +195,7 @@ public final class PrintFormat {
 
     static func split(format: [UInt8], arguments: [PrintArgument]) -> (Compiled, Bool) {
         let (pieces, failed) = splitPieces(format: format, arguments: arguments)
-        var nodes: [CompiledExpression] = []
+        let nodes = ExprStorage()
         var poolBytes: [UInt8] = []
         var ranges: [Range<Int>] = []
         for p in pieces {
@@ -175,21 +211,35 @@ public final class PrintFormat {
         var segments: [Segment] = []
         for (k, p) in pieces.enumerated() {
             let text = UnsafeRawBufferPointer(start: pool + ranges[k].lowerBound, count: ranges[k].count)
+            func segment(_ kind: Segment.Kind, _ spec: CFormatSpec, _ argument: Expr?, _ length: Expr?) -> Segment {
+                let bits: Int
+                switch spec.lengthModifier {
+                case ...(-2): bits = 8
+                case -1: bits = 16
+                case 0: bits = 32
+                default: bits = 64
+                }
+                let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+                return Segment(kind: kind, spec: spec, fastKind: kind == .number && length == nil ? spec.fastKind : 0,
+                               fastWidth: spec.width ?? 0, fastPad: spec.zeroPad ? UInt8(ascii: "0") : 0x20,
+                               valueMask: mask, signBit: 1 << UInt64(bits - 1),
+                               text: text, argument: argument, lengthArgument: length)
+            }
             switch p {
             case .literal:
-                segments.append(Segment(kind: .literal, spec: CFormatSpec(), text: text, argument: nil, lengthArgument: nil))
+                segments.append(segment(.literal, CFormatSpec(), nil, nil))
             case .number(let spec, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
-                segments.append(Segment(kind: .number, spec: spec, text: text, argument: e, lengthArgument: le))
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
+                segments.append(segment(.number, spec, e, le))
             case .string(let spec, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
-                segments.append(Segment(kind: .string, spec: spec, text: text, argument: e, lengthArgument: le))
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
+                segments.append(segment(.string, spec, e, le))
             case .pointer(_, let a, let l):
-                let e = CompiledExpression.build(a, pool: &nodes)
-                let le = l.map { CompiledExpression.build($0, pool: &nodes) }
-                segments.append(Segment(kind: .pointer, spec: CFormatSpec(), text: text, argument: e, lengthArgument: le))
+                let e = nodes.build(a)
+                let le = l.map { nodes.build($0) }
+                segments.append(segment(.pointer, CFormatSpec(), e, le))
             }
         }
         return (Compiled(segments: segments, nodes: nodes, pool: pool), failed)

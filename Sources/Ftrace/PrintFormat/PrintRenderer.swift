@@ -12,16 +12,18 @@ struct PrintRenderer {
 
     // MARK: Numbers
 
-    func evaluate(_ a: CompiledExpression, _ data: UnsafeRawBufferPointer) -> UInt64 {
+    func evaluate(_ a: Expr, _ data: UnsafeRawBufferPointer) -> UInt64 {
         switch a.kind {
         case .null, .flags, .symbol, .intArray, .hex, .hexString, .string, .binaryString, .bitmask, .cpumask:
             return 0
         case .atom:
-            if let name = a.symbolName, let cache = a.symbolCache {
-                if let v = cache.value { return v }
-                let v = tables.kernelSymbols.address(named: name)
-                cache.value = v
-                return v
+            if a.pointee.symbolIndex >= 0 {
+                // A kernel symbol's name: its address, looked up once.
+                if !a.pointee.symbolResolved {
+                    a.pointee.symbolValue = tables.kernelSymbols.address(named: String(decoding: a.textBytes, as: UTF8.self))
+                    a.pointee.symbolResolved = true
+                }
+                return a.pointee.symbolValue
             }
             return a.atomValue
         case .field:
@@ -42,13 +44,13 @@ struct PrintRenderer {
         }
     }
 
-    private func evaluateOperator(_ a: CompiledExpression, _ data: UnsafeRawBufferPointer) -> UInt64 {
+    private func evaluateOperator(_ a: Expr, _ data: UnsafeRawBufferPointer) -> UInt64 {
         switch a.op {
         case .index:
             guard let leftArg = a.left, let rightArg = a.right else { return 0 }
             let index = evaluate(rightArg, data)
             var target = leftArg
-            var cast: CompiledExpression?
+            var cast: Expr?
             while target.kind == .typecast, let item = target.left {
                 if cast == nil { cast = target }
                 target = item
@@ -115,6 +117,25 @@ struct PrintRenderer {
             out.write(segment.pointee.text)
         case .number:
             guard let arg = segment.pointee.argument else { return }
+            let fast = segment.pointee.fastKind
+            if fast != 0 {
+                let v = evaluate(arg, data) & segment.pointee.valueMask
+                let w = segment.pointee.fastWidth
+                switch fast {
+                case 1:
+                    let sign = segment.pointee.signBit
+                    if v & sign == 0 {
+                        out.writeDecimal(v, width: w, pad: segment.pointee.fastPad)
+                    } else if segment.pointee.fastPad == 0x20 || w == 0 {
+                        out.writeDecimal(Int64(bitPattern: v | ~(sign &- 1 | sign) | sign), width: w, pad: 0x20)
+                    } else {
+                        segment.pointee.spec.writeInteger(v, to: &out)
+                    }
+                case 2: out.writeDecimal(v, width: w, pad: segment.pointee.fastPad)
+                default: out.writeHex(v, width: w)
+                }
+                return
+            }
             let star = segment.pointee.lengthArgument.map { Int(Int32(truncatingIfNeeded: evaluate($0, data))) }
             segment.pointee.spec.writeInteger(evaluate(arg, data), star: star, to: &out)
         case .string:
@@ -137,7 +158,7 @@ struct PrintRenderer {
 
     // MARK: Strings (print_str_arg)
 
-    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    func writeString(_ spec: CFormatSpec, _ star: Int?, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         switch a.kind {
         case .null, .typecast, .dynamicArray, .dynamicArrayLength:
             return
@@ -243,7 +264,7 @@ struct PrintRenderer {
     }
 
     /// Start of the data a hex/array helper reads: a dynamic array or a field.
-    private func helperData(_ arg: CompiledExpression?, _ data: UnsafeRawBufferPointer) -> (Int, Int)? {
+    private func helperData(_ arg: Expr?, _ data: UnsafeRawBufferPointer) -> (Int, Int)? {
         guard let arg else { return nil }
         if arg.kind == .dynamicArray {
             guard let f = arg.field else { return nil }
@@ -256,7 +277,7 @@ struct PrintRenderer {
 
     // MARK: Pointers (print_arg_pointer)
 
-    func writePointer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    func writePointer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         if a.kind == .binaryString {
             out.write(a.textBytes)
             return
@@ -297,7 +318,7 @@ struct PrintRenderer {
         }
     }
 
-    private func fieldArgument(_ a: CompiledExpression, _ out: inout LineBuffer) -> FieldLocation? {
+    private func fieldArgument(_ a: Expr, _ out: inout LineBuffer) -> FieldLocation? {
         let target = a.strippingCasts
         guard target.kind == .field else {
             out.write("ARG TYPE NOT FIELD BUT ")
@@ -307,7 +328,7 @@ struct PrintRenderer {
         return target.field
     }
 
-    private func writeMAC(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeMAC(_ ext: UnsafeRawBufferPointer, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         guard let f = fieldArgument(a, &out) else { return }
         guard f.size == 6, f.offset + 6 <= data.count else { out.write("INVALIDMAC"); return }
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
@@ -339,7 +360,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeIP(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeIP(_ ext: UnsafeRawBufferPointer, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         func c(_ k: Int) -> UInt8 { k < ext.count ? ext[k] : 0 }
         let style = c(0)
         switch c(1) {
@@ -448,7 +469,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeUUID(_ ext: UnsafeRawBufferPointer, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeUUID(_ ext: UnsafeRawBufferPointer, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let upper = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "B")
         let guid = c1 == UInt8(ascii: "L") || c1 == UInt8(ascii: "l")
@@ -461,7 +482,7 @@ struct PrintRenderer {
         }
     }
 
-    private func writeHexBuffer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: CompiledExpression, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+    private func writeHexBuffer(_ ext: UnsafeRawBufferPointer, _ length: Int, _ a: Expr, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
         let c1: UInt8 = ext.count > 1 ? ext[1] : 0
         let delimiter: [UInt8]
         switch c1 {

@@ -50,9 +50,21 @@ public struct LineBuffer {
     @inline(__always)
     public mutating func write(_ bytes: UnsafeRawBufferPointer) {
         guard let src = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base + count).update(from: src.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        count += bytes.count
+        let n = bytes.count
+        reserve(n + 16)
+        let dst = UnsafeMutableRawPointer(base + count)
+        if n <= 16 {
+            // Short pieces dominate: two overlapping 8-byte moves beat a memmove call.
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (dst + n - 8).storeBytes(of: (src + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            } else {
+                for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            }
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
+        }
+        count += n
     }
 
     @inline(__always)
@@ -78,12 +90,27 @@ public struct LineBuffer {
         count += n
     }
 
+    @inline(__always)
+    private static func digitCount(_ v: UInt64) -> Int {
+        if v < 10 { return 1 }
+        if v < 100 { return 2 }
+        if v < 1_000 { return 3 }
+        if v < 10_000 { return 4 }
+        if v < 100_000 { return 5 }
+        if v < 1_000_000 { return 6 }
+        if v < 10_000_000 { return 7 }
+        if v < 100_000_000 { return 8 }
+        if v < 1_000_000_000 { return 9 }
+        var n = 10
+        var w = v / 10_000_000_000
+        while w > 0 { w /= 10; n += 1 }
+        return n
+    }
+
     /// Decimal digits of `value`, right-aligned in `width` with `pad`.
     @inline(__always)
     public mutating func writeDecimal(_ value: UInt64, width: Int = 0, pad: UInt8 = 0x20) {
-        var n = 1
-        var v = value
-        while v >= 10 { v /= 10; n += 1 }
+        let n = LineBuffer.digitCount(value)
         let total = max(n, width)
         reserve(total)
         var p = base + count

@@ -100,9 +100,20 @@ public struct TraceCmdLineWriter {
     private struct Plan {
         var state: UInt8 = 0          // 0: not looked up, 1: known, 2: unknown id
         var simple = false            // render straight from `segments`
+        var mayWriteNUL = true        // a `%c` conversion can put a NUL in the line
         unowned(unsafe) var event: CatalogEvent?
         var segments = UnsafeMutableBufferPointer<PrintFormat.Segment>(start: nil, count: 0)
         var name = UnsafeRawBufferPointer(start: nil, count: 0)
+        /// `": name: "` padded to the name column.
+        var nameColumn = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Recent (pid, cpu) line heads `"%16s-%-5d [%03d]"`, direct-mapped by pid.
+    private struct HeadCacheEntry {
+        var pid: Int32 = -1
+        var cpu: Int32 = -1
+        var length = 0
+        var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 
     unowned(unsafe) let catalog: EventCatalog
@@ -110,19 +121,47 @@ public struct TraceCmdLineWriter {
     private let renderer: PrintRenderer
     private let plans: UnsafeMutablePointer<Plan>
     private let planCount: Int
+    private let heads: UnsafeMutablePointer<HeadCacheEntry>
+    private static let headCacheSize = 1024
+    private let nameColumns: UnsafeMutableRawPointer
     private let typeOffset: Int, typeSize: Int, pidOffset: Int, pidSize: Int
     private let order: ByteOrder
     public let raw: Bool
+    /// Serializes plan creation (print-format compilation, symbol loading) between writers that
+    /// render on several threads.
+    private let planLock: UnsafeMutablePointer<pthread_mutex_t>?
 
     /// The writer keeps `catalog` alive only through its caller: call `deallocate()` when done.
     public init(catalog: EventCatalog, raw: Bool) {
+        self.init(catalog: catalog, raw: raw, planLock: nil)
+    }
+
+    /// Writers used on several threads at once share one `planLock`.
+    init(catalog: EventCatalog, raw: Bool, planLock lock: UnsafeMutablePointer<pthread_mutex_t>?) {
+        self.planLock = lock
         self.catalog = catalog
         self.taskNames = catalog.taskNames
         self.renderer = catalog.renderer(raw: false)
         let maxID = catalog.events.map(\.format.id).filter { $0 >= 0 && $0 < 65536 }.max() ?? 0
         planCount = maxID + 1
-        plans = .allocate(capacity: planCount)
-        plans.initialize(repeating: Plan(), count: planCount)
+        let planTable = UnsafeMutablePointer<Plan>.allocate(capacity: planCount)
+        planTable.initialize(repeating: Plan(), count: planCount)
+        // ": " + name + ": " + padding to 20 for every event, one after another.
+        var columns: [UInt8] = []
+        var ranges: [Int: Range<Int>] = [:]
+        for e in catalog.events where e.format.id >= 0 && e.format.id < planCount {
+            let start = columns.count
+            columns += Array(": ".utf8) + e.nameBytes + Array(": ".utf8)
+            if e.nameBytes.count < 20 { columns += Array(repeating: 0x20, count: 20 - e.nameBytes.count) }
+            ranges[e.format.id] = start..<columns.count
+        }
+        let pool = UnsafeMutableRawPointer.allocate(byteCount: max(1, columns.count), alignment: 1)
+        columns.withUnsafeBytes { if let b = $0.baseAddress { pool.copyMemory(from: b, byteCount: columns.count) } }
+        for (id, r) in ranges { planTable[id].nameColumn = UnsafeRawBufferPointer(start: pool + r.lowerBound, count: r.count) }
+        plans = planTable
+        nameColumns = pool
+        heads = .allocate(capacity: TraceCmdLineWriter.headCacheSize)
+        heads.initialize(repeating: HeadCacheEntry(), count: TraceCmdLineWriter.headCacheSize)
         let layout = catalog.layout
         typeOffset = layout.type.offset
         typeSize = layout.type.size
@@ -135,25 +174,45 @@ public struct TraceCmdLineWriter {
     public func deallocate() {
         plans.deinitialize(count: planCount)
         plans.deallocate()
+        heads.deallocate()
+        nameColumns.deallocate()
     }
 
     @inline(__always)
     private func plan(_ id: Int) -> UnsafeMutablePointer<Plan>? {
         guard id >= 0 && id < planCount else { return nil }
         let p = plans + id
-        if p.pointee.state == 0 {
-            if let event = catalog.event(id: id) {
-                p.pointee.state = 1
-                p.pointee.event = event
-                let format = event.printFormat(longSize: catalog.longSize)
-                p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
-                if let format { p.pointee.segments = format.segments }
-                p.pointee.name = event.nameBytes.withUnsafeBytes { $0 }
-            } else {
-                p.pointee.state = 2
-            }
-        }
+        if p.pointee.state == 0 { makePlan(p, id) }
         return p.pointee.state == 1 ? p : nil
+    }
+
+    private func makePlan(_ p: UnsafeMutablePointer<Plan>, _ id: Int) {
+        if let lock = planLock { pthread_mutex_lock(lock) }
+        defer { if let lock = planLock { pthread_mutex_unlock(lock) } }
+        guard let event = catalog.event(id: id) else {
+            p.pointee.state = 2
+            return
+        }
+        p.pointee.event = event
+        let format = event.printFormat(longSize: catalog.longSize)
+        p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
+        if let format {
+            p.pointee.segments = format.segments
+            p.pointee.mayWriteNUL = format.segments.contains { $0.kind == .number && $0.spec.conversion == UInt8(ascii: "c") }
+            // Settle everything rendering would otherwise load on first use.
+            if format.usesKernelSymbols { _ = catalog.symbols.kernelSymbols }
+            format.resolveSymbolConstants(renderer)
+        }
+        p.pointee.name = event.nameBytes.withUnsafeBytes { $0 }
+        p.pointee.state = 1
+    }
+
+    /// True when `data`'s text depends on nothing but the record (so a worker thread may render it).
+    @inline(__always)
+    func canRenderAlone(_ data: UnsafeRawBufferPointer) -> Bool {
+        let id = Int(ByteReader.unsigned(data, at: typeOffset, size: typeSize, order: order))
+        guard let p = plan(id) else { return false }
+        return p.pointee.simple && !raw
     }
 
     /// Writes one event line, newline included (see `TraceCmdLine.writeEvent`).
@@ -168,17 +227,29 @@ public struct TraceCmdLineWriter {
         }
         let lineStart = out.count
         let pid = Int32(truncatingIfNeeded: ByteReader.unsigned(data, at: pidOffset, size: pidSize, order: order))
-        let comm = taskNames.nameBytes(of: pid)
-        if comm.count < 16 { out.write(repeating: 0x20, count: 16 - comm.count) }
-        out.write(comm)
-        out.write(byte: UInt8(ascii: "-"))
-        let pidStart = out.count
-        out.writeDecimal(Int64(pid))
-        let pidWidth = out.count - pidStart
-        if pidWidth < 5 { out.write(repeating: 0x20, count: 5 - pidWidth) }
-        out.write(" [" as StaticString)
-        out.writeDecimal(UInt64(cpu), width: 3, pad: UInt8(ascii: "0"))
-        out.write(byte: UInt8(ascii: "]"))
+        let head = heads + Int(UInt32(bitPattern: pid) &* 2_654_435_761 >> 22) % TraceCmdLineWriter.headCacheSize
+        if head.pointee.pid == pid && head.pointee.cpu == Int32(truncatingIfNeeded: cpu) {
+            withUnsafeBytes(of: &head.pointee.bytes) { out.write(UnsafeRawBufferPointer(rebasing: $0[0..<head.pointee.length])) }
+        } else {
+            let comm = taskNames.nameBytes(of: pid)
+            if comm.count < 16 { out.write(repeating: 0x20, count: 16 - comm.count) }
+            out.write(comm)
+            out.write(byte: UInt8(ascii: "-"))
+            let pidStart = out.count
+            out.writeDecimal(Int64(pid))
+            let pidWidth = out.count - pidStart
+            if pidWidth < 5 { out.write(repeating: 0x20, count: 5 - pidWidth) }
+            out.write(" [" as StaticString)
+            out.writeDecimal(UInt64(cpu), width: 3, pad: UInt8(ascii: "0"))
+            out.write(byte: UInt8(ascii: "]"))
+            let length = out.count - lineStart
+            if length <= 64 {
+                head.pointee.pid = pid
+                head.pointee.cpu = Int32(truncatingIfNeeded: cpu)
+                head.pointee.length = length
+                withUnsafeMutableBytes(of: &head.pointee.bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(start: out.base + lineStart, count: length)) }
+            }
+        }
         if nanoseconds {
             out.write(byte: 0x20)
             out.writeDecimal(timestamp / 1_000_000_000, width: 5)
@@ -187,14 +258,15 @@ public struct TraceCmdLineWriter {
         } else {
             out.writeDecimal(timestamp, width: 12)
         }
-        out.write(": " as StaticString)
-        let name = plan.pointee.name
-        out.write(name)
-        out.write(": " as StaticString)
-        if name.count < 20 { out.write(repeating: 0x20, count: 20 - name.count) }
+        out.write(plan.pointee.nameColumn)
         let infoStart = out.count
         if plan.pointee.simple && !raw {
             renderer.write(plan.pointee.segments, data, to: &out)
+            if !plan.pointee.mayWriteNUL {
+                if out.last == 0x0A { out.truncate(to: out.count - 1) }
+                out.write(byte: 0x0A)
+                return
+            }
         } else {
             catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
         }

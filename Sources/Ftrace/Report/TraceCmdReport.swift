@@ -1,3 +1,4 @@
+import Glibc
 import TraceKit
 
 /// The whole of `trace-cmd report -N -t [-R] FILE` for trace.dat traces: the `cpus=N` header,
@@ -6,10 +7,14 @@ import TraceKit
 public struct TraceCmdReport {
     public let traces: [TraceDatTrace]
     public let raw: Bool
+    /// Render CPU streams on worker threads (same output). Nil: when the trace is big enough for it
+    /// to pay (raw output is always rendered in order, as libtraceevent's state depends on it).
+    public var parallel: Bool?
 
-    public init(traces: [TraceDatTrace], raw: Bool) {
+    public init(traces: [TraceDatTrace], raw: Bool, parallel: Bool? = nil) {
         self.traces = traces
         self.raw = raw
+        self.parallel = parallel
     }
 
     /// Writes the report. Records of a stream that turns out damaged end at the damage; the
@@ -61,35 +66,60 @@ public struct TraceCmdReport {
             header.copy(to: out)
             header.deallocate()
         }
-        let nanoseconds = traces.map { TraceCmdLine.clockCountsNanoseconds($0.file.traceClock) }
+        let nanoseconds = traces.map { $0.file.timestampsInNanoseconds }
 
-        // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order).
-        var heap = MergeHeap(count: sources.count)
-        for i in sources.indices where sources[i].stream.current != nil {
-            heap.insert(i) { a, b in Self.precedes(sources, a, b) }
+        // Each source's line prefix, built once.
+        var prefixStorage = LineBuffer(capacity: 256)
+        defer { prefixStorage.deallocate() }
+        var prefixRanges: [Range<Int>] = []
+        for source in sources {
+            let start = prefixStorage.count
+            if prefixed { writePrefix(source.label, width: labelWidth, to: &prefixStorage) }
+            prefixRanges.append(start..<prefixStorage.count)
         }
-        var skipPrefix = Array(repeating: false, count: sources.count)
+        let prefixes = prefixRanges.map { UnsafeRawBufferPointer(rebasing: prefixStorage.bytes[$0]) }
+        let dataBytes = traces.reduce(UInt64(0)) { total, t in t.file.buffers.flatMap(\.cpus).reduce(total) { $0 + $1.size } }
+        let useWorkers = !raw && sources.count > 1 && (parallel ?? (dataBytes >= 1 << 20 && TraceCmdReport.coresAreIdle))
+        if useWorkers {
+            try mergeRendered(sources, prefixes: prefixes, nanoseconds: nanoseconds, errors: &errors, to: out)
+            return errors
+        }
+        // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order). The heap
+        // compares cached keys so that ordering touches no stream object.
+        let count = sources.count
+        var keys = [UInt64](repeating: .max, count: count)
+        let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
+        let cpus = sources.map(\.cpu)
+        let traceOf = sources.map(\.trace)
+        var heap = MergeHeap(count: count)
+        for i in 0..<count {
+            if let r = streamRefs[i].takeUnretainedValue().current {
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
+        }
+        var skipPrefix = Array(repeating: false, count: count)
         let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
         defer { for w in writers { w.deallocate() } }
         // Lines are built in a plain buffer and handed to `out` in batches.
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
-            let source = sources[top]
-            if let record = source.stream.current {
+            try streamRefs[top]._withUnsafeGuaranteedRef { stream in
+            if let record = stream.current {
                 switch record.kind {
-                case .lostEvents(let count, _):
+                case .lostEvents(let lost, _):
                     if record.position.offset == 0 {
-                        if prefixed { writePrefix(source.label, width: labelWidth, to: &line) }
-                        TraceCmdLine.writeDropped(cpu: source.cpu, count: count, to: &line)
+                        line.write(prefixes[top])
+                        TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
                         skipPrefix[top] = true
                     }
                 case .event:
-                    if prefixed && !skipPrefix[top] { writePrefix(source.label, width: labelWidth, to: &line) }
+                    if !skipPrefix[top] { line.write(prefixes[top]) }
                     skipPrefix[top] = false
-                    writers[source.trace].writeEvent(source.stream.currentData, cpu: source.cpu,
-                                                     timestamp: UInt64(bitPattern: record.timestamp),
-                                                     nanoseconds: nanoseconds[source.trace], to: &line)
+                    let t = traceOf[top]
+                    writers[t].writeEvent(stream.currentData, cpu: cpus[top], timestamp: UInt64(bitPattern: record.timestamp),
+                                          nanoseconds: nanoseconds[t], to: &line)
                 }
             }
             if line.count >= 1 << 16 {
@@ -98,20 +128,154 @@ public struct TraceCmdReport {
                 try out.flushIfNeeded()
             }
             do {
-                try source.stream.advance()
+                try stream.advance()
             } catch let e as TraceError {
                 errors.append(e)
             } catch {
-                errors.append(TraceError(file: traces[source.trace].path, "\(error)"))
+                errors.append(TraceError(file: traces[traceOf[top]].path, "\(error)"))
             }
-            if source.stream.current == nil {
-                heap.removeTop { a, b in Self.precedes(sources, a, b) }
+            if let next = stream.current {
+                keys[top] = UInt64(bitPattern: next.timestamp)
+                heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             } else {
-                heap.siftDownTop { a, b in Self.precedes(sources, a, b) }
+                heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
             }
         }
         line.copy(to: out)
         return errors
+    }
+
+    /// Threads pay only when a core is free for them: on a busy machine the hand-offs cost more than
+    /// they save.
+    static var coresAreIdle: Bool {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        var load = [0.0]
+        guard cores >= 2, getloadavg(&load, 1) == 1 else { return false }
+        return load[0] < Double(cores) - 1
+    }
+
+    /// The merge when worker threads render each stream: lines arrive in chunks per stream and
+    /// are interleaved by timestamp exactly as the sequential merge orders records.
+    private func mergeRendered(_ sources: [ReportSource], prefixes: [UnsafeRawBufferPointer], nanoseconds: [Bool],
+                               errors: inout [TraceError], to out: OutputBuffer) throws {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        defer { pthread_mutex_destroy(lock); lock.deallocate() }
+        let count = sources.count
+        let channels = (0..<count).map { _ in ChunkChannel(capacity: 6) }
+        let workerWriters = sources.map { TraceCmdLineWriter(catalog: traces[$0.trace].file.catalog, raw: false, planLock: lock) }
+        let mainWriters = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: false, planLock: lock) }
+        defer {
+            for w in workerWriters { w.deallocate() }
+            for w in mainWriters { w.deallocate() }
+        }
+        // The stream with the most pages is rendered by this thread while it merges; the others by
+        // one worker each (so two CPUs keep two cores busy, not three threads).
+        let inline = (0..<count).max { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
+        var workers: [WorkerThread] = []
+        for i in 0..<count where i != inline {
+            let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
+                                          nanoseconds: nanoseconds[sources[i].trace], channel: channels[i])
+            workers.append(WorkerThread { renderer.run() })
+        }
+        defer {
+            for c in channels { c.cancel() }
+            for w in workers { w.join() }
+        }
+        var chunks: [RenderedChunk?] = (0..<count).map { $0 == inline ? nil : channels[$0].takeReady() }
+        var positions = [Int](repeating: 0, count: count)
+        var keys = [UInt64](repeating: .max, count: count)
+        var heap = MergeHeap(count: count)
+        let inlineStream = sources[inline].stream
+        func settle(_ i: Int) -> Bool {
+            // Moves source i to its next entry; false at the end of its stream.
+            if i == inline {
+                guard let r = inlineStream.current else { return false }
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                return true
+            }
+            while let c = chunks[i] {
+                if positions[i] < c.entries.count {
+                    keys[i] = c.entries[positions[i]].timestamp
+                    return true
+                }
+                if let e = c.error { errors.append(e) }
+                if c.isLast {
+                    channels[i].recycle(c)
+                    chunks[i] = nil
+                    return false
+                }
+                channels[i].recycle(c)
+                chunks[i] = channels[i].takeReady()
+                positions[i] = 0
+            }
+            return false
+        }
+        for i in 0..<count where settle(i) {
+            heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+        }
+        var skipPrefix = [Bool](repeating: false, count: count)
+        var line = LineBuffer(capacity: 1 << 17)
+        defer { line.deallocate() }
+        while let top = heap.top {
+            if top == inline {
+                if let record = inlineStream.current {
+                    switch record.kind {
+                    case .lostEvents(let lost, _):
+                        if record.position.offset == 0 {
+                            line.write(prefixes[top])
+                            TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                            skipPrefix[top] = true
+                        }
+                    case .event:
+                        if !skipPrefix[top] { line.write(prefixes[top]) }
+                        skipPrefix[top] = false
+                        let t = sources[top].trace
+                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
+                                                  timestamp: UInt64(bitPattern: record.timestamp),
+                                                  nanoseconds: nanoseconds[t], to: &line)
+                    }
+                }
+                do {
+                    try inlineStream.advance()
+                } catch let e as TraceError {
+                    errors.append(e)
+                } catch {
+                    errors.append(TraceError(file: inlineStream.path, "\(error)"))
+                }
+            } else if let chunk = chunks[top] {
+            let entry = chunk.entries[positions[top]]
+            let bytes = UnsafeRawBufferPointer(start: chunk.text.base + entry.start, count: entry.length)
+            switch entry.kind {
+            case .dropped:
+                line.write(prefixes[top])
+                line.write(bytes)
+                skipPrefix[top] = true
+            case .line:
+                if !skipPrefix[top] { line.write(prefixes[top]) }
+                skipPrefix[top] = false
+                line.write(bytes)
+            case .deferred:
+                if !skipPrefix[top] { line.write(prefixes[top]) }
+                skipPrefix[top] = false
+                mainWriters[sources[top].trace].writeEvent(bytes, cpu: sources[top].cpu, timestamp: entry.timestamp,
+                                                           nanoseconds: nanoseconds[sources[top].trace], to: &line)
+            }
+            positions[top] += 1
+            }
+            if line.count >= 1 << 16 {
+                line.copy(to: out)
+                line.removeAll()
+                try out.flushIfNeeded()
+            }
+            if settle(top) {
+                heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            } else {
+                heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
+        }
+        line.copy(to: out)
     }
 
     private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
@@ -121,12 +285,6 @@ public struct TraceCmdReport {
         out.write(label == nil ? "  " : ": ")
     }
 
-    @inline(__always)
-    private static func precedes(_ sources: [ReportSource], _ a: Int, _ b: Int) -> Bool {
-        let ta = UInt64(bitPattern: sources[a].stream.current?.timestamp ?? Int64.max)
-        let tb = UInt64(bitPattern: sources[b].stream.current?.timestamp ?? Int64.max)
-        return ta != tb ? ta < tb : a < b
-    }
 }
 
 /// One CPU stream of the report.

@@ -33,6 +33,16 @@ public final class TraceDatFile {
     /// Per-CPU statistics recorded at the end of tracing.
     public private(set) var cpuStats: [String] = []
     public private(set) var traceID: UInt64?
+    /// The clock selected in the TRACECLOCK option (the top-level `trace_clock` when recorded).
+    public private(set) var traceClockOptionClock: String?
+
+    /// Whether trace-cmd prints this file's timestamps as seconds with nanoseconds (`%5llu.%09llu`)
+    /// rather than raw counts: it does unless the recorded top-level trace clock counts something
+    /// else than nanoseconds, and always when a TSC-to-nanoseconds conversion is recorded.
+    public var timestampsInNanoseconds: Bool {
+        clockConversion.tscMultiplier != 0 || TraceCmdLine.clockCountsNanoseconds(traceClockOptionClock)
+    }
+
     /// Problems that did not stop reading.
     public private(set) var warnings: [TraceError] = []
 
@@ -353,6 +363,7 @@ public final class TraceDatFile {
             if name.isEmpty { buffers.insert(buffer, at: 0) } else { buffers.append(buffer) }
         case .traceClock:
             hasTraceClockOption = true
+            traceClockOptionClock = TraceDatFile.selectedClock(text())
         case .uname:
             uname = text()
         case .version:
@@ -371,13 +382,47 @@ public final class TraceDatFile {
             if o.bytes.count >= 8, let option = TraceDatOption(rawValue: id) {
                 sectionOffsets[option] = try o.u64("section offset")
             }
-        case .hook, .procMaps, .timeShift, .guest, .strings, .none:
+        case .timeShift:
+            guard o.bytes.count >= 16 else { break }
+            clockConversion.hostSync = try TraceDatFile.readTimeShift(&o)
+        case .hook, .procMaps, .guest, .strings, .none:
             break
         }
         return false
     }
 
     private var pendingOptionSections: [UInt64] = []
+
+    /// The TIME_SHIFT option: peer id, flags, then per CPU the sample count and the arrays of
+    /// times, offsets and scalings; optionally the fraction bits of every CPU after that.
+    static func readTimeShift(_ o: inout ByteCursor) throws -> TimeShift {
+        let peer = try o.u64("time shift peer id")
+        let flags = try o.u32("time shift flags")
+        let cpus = Int(try o.u32("time shift CPU count"))
+        guard cpus <= o.remaining / 4 else { throw o.error("time shift CPU count \(cpus) does not fit the option") }
+        var samples: [[TimeShift.Sample]] = []
+        for cpu in 0..<cpus {
+            let count = Int(try o.u32("time shift sample count of CPU \(cpu)"))
+            guard count <= o.remaining / 24 else { throw o.error("time shift sample count \(count) does not fit the option") }
+            var s = (0..<count).map { _ in TimeShift.Sample(time: 0, offset: 0, scaling: 1, fraction: 0) }
+            for i in 0..<count { s[i].time = Int64(bitPattern: try o.u64("time shift time")) }
+            for i in 0..<count { s[i].offset = Int64(bitPattern: try o.u64("time shift offset")) }
+            for i in 0..<count { s[i].scaling = Int64(bitPattern: try o.u64("time shift scaling")) }
+            samples.append(s)
+        }
+        if o.remaining > 0 {
+            for cpu in 0..<cpus {
+                for i in 0..<samples[cpu].count { samples[cpu][i].fraction = Int64(bitPattern: try o.u64("time shift fraction")) }
+            }
+        }
+        for cpu in 0..<cpus {
+            let sorted = samples[cpu].enumerated().sorted { $0.element.time != $1.element.time ? $0.element.time < $1.element.time : $0.offset < $1.offset }.map(\.element)
+            var unique: [TimeShift.Sample] = []
+            for s in sorted where unique.last?.time != s.time { unique.append(s) }
+            samples[cpu] = unique
+        }
+        return TimeShift(peerTraceID: peer, flags: flags, samples: samples)
+    }
 
     // MARK: - Version 7 sections
 

@@ -35,17 +35,25 @@ enum TraceDatOption: UInt16 {
 public struct TraceDatClockConversion: Sendable, Hashable {
     /// Nanoseconds added to every timestamp (DATE and OFFSET options).
     public var offset: Int64 = 0
-    /// TSC to nanoseconds: `ns = (tsc - tscOffset) * multiplier >> shift` when `multiplier` is set.
+    /// TSC to nanoseconds: `ns = tsc * multiplier >> shift` when `multiplier` is set (trace-cmd 3.1
+    /// records `tscOffset` but does not apply it when reading).
     public var tscMultiplier: UInt32 = 0
     public var tscShift: UInt32 = 0
     public var tscOffset: UInt64 = 0
 
-    /// Converts a raw ring-buffer timestamp as trace-cmd does.
+    /// Guest-to-host time synchronization (TIME_SHIFT option): per CPU, samples of
+    /// (time, offset, scaling, fraction bits) sorted by time.
+    public var hostSync: TimeShift?
+
+    /// No conversion: timestamps as the ring buffer stores them.
+    public init() {}
+
+    /// Converts a raw ring-buffer timestamp of `cpu` as trace-cmd does.
     @inline(__always)
-    public func apply(_ raw: UInt64) -> UInt64 {
+    public func apply(_ raw: UInt64, cpu: Int = 0) -> UInt64 {
         var ts = raw
+        if let hostSync { ts = hostSync.correct(ts, cpu: cpu) }
         if tscMultiplier != 0 {
-            ts = ts &- tscOffset
             ts = TraceDatClockConversion.mulShift(ts, UInt64(tscMultiplier), tscShift)
         }
         return ts &+ UInt64(bitPattern: offset)
@@ -58,5 +66,58 @@ public struct TraceDatClockConversion: Sendable, Hashable {
         var r = (al &* mul) >> UInt64(shift & 63)
         if ah != 0 { r &+= (ah &* mul) << UInt64((32 &- shift) & 63) }
         return r
+    }
+}
+
+/// The TIME_SHIFT option of guest traces: offsets (and scaling) measured against the host clock,
+/// applied to each timestamp as trace-cmd does (interpolated between samples when the flags ask).
+public struct TimeShift: Sendable, Hashable {
+    public struct Sample: Sendable, Hashable {
+        public var time: Int64
+        public var offset: Int64
+        public var scaling: Int64
+        public var fraction: Int64
+    }
+
+    public var peerTraceID: UInt64
+    public var flags: UInt32
+    /// Samples per CPU, sorted by time, duplicates removed.
+    public var samples: [[Sample]]
+
+    static let interpolate: UInt32 = 1
+
+    func correct(_ ts: UInt64, cpu: Int) -> UInt64 {
+        guard cpu >= 0, cpu < samples.count else { return ts }
+        let s = samples[cpu]
+        switch s.count {
+        case 0: return ts
+        case 1: return ts &+ UInt64(bitPattern: s[0].offset)
+        case 2: return calc(ts, s[0], s[1])
+        default: break
+        }
+        if ts <= UInt64(bitPattern: s[0].time) { return calc(ts, s[0], s[1]) }
+        if ts >= UInt64(bitPattern: s[s.count - 1].time) { return calc(ts, s[s.count - 2], s[s.count - 1]) }
+        var low = 0, high = s.count - 1
+        var mid = (low + high) / 2
+        while low <= high {
+            if ts < UInt64(bitPattern: s[mid].time) { high = mid - 1 }
+            else if ts > UInt64(bitPattern: s[mid].time) { low = mid + 1 }
+            else { break }
+            mid = (low + high) / 2
+        }
+        return calc(ts, s[mid], s[min(mid + 1, s.count - 1)])
+    }
+
+    private func calc(_ ts: UInt64, _ min: Sample, _ max: Sample) -> UInt64 {
+        var correction: Int64
+        if flags & TimeShift.interpolate != 0 {
+            let delta = max.time &- min.time
+            let offset = (Int64(bitPattern: ts) &- min.time) &* (max.offset &- min.offset)
+            correction = delta == 0 ? min.offset : min.offset &+ (offset &+ delta / 2) / delta
+        } else {
+            correction = min.offset
+        }
+        let scaled = (ts &* UInt64(bitPattern: min.scaling)) >> UInt64(min.fraction & 63)
+        return correction < 0 ? scaled &- correction.magnitude : scaled &+ UInt64(correction)
     }
 }
