@@ -261,6 +261,25 @@ final class ScreenTests: XCTestCase {
         XCTAssertEqual(c.state.laneTop, 7)
     }
 
+    func testEscapeClosesPromptThenMessageThenDetails() throws {
+        let c = try makeController()
+        press("f", c)
+        XCTAssertNotNil(c.state.prompt)
+        press("<Esc>", c)
+        XCTAssertNil(c.state.prompt)
+        XCTAssertTrue(c.state.showDetails)
+        press("x", c)
+        XCTAssertNotNil(c.state.message, "an unbound key says so")
+        press("<Esc>", c)
+        XCTAssertNil(c.state.message)
+        XCTAssertTrue(c.state.showDetails)
+        press("<Esc>", c)
+        XCTAssertFalse(c.state.showDetails)
+        XCTAssertEqual(c.layout.details.height, 0)
+        press("d", c)
+        XCTAssertTrue(c.state.showDetails)
+    }
+
     func testQuit() throws {
         let c = try makeController()
         press("q", c)

@@ -78,6 +78,18 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(buffer[0, 3].role, .bookmark)
     }
 
+    func testSearchTextIsHighlighted() throws {
+        let m = try TestTraces.model(TestTraces.scheduler())
+        var buffer = CellBuffer(width: 90, height: 4)
+        var list = EventListWidget(rows: m.rows(from: 2, count: 3), top: 2, selectedRow: 0, focused: true, glyphs: .ascii)
+        list.highlight = "ETH0"
+        list.render(into: &buffer, area: buffer.bounds)
+        let line = buffer.line(1)
+        let start = line.range(of: "eth0").map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? -1
+        XCTAssertEqual(buffer.roles(1)[start..<(start + 4)], [.match, .match, .match, .match])
+        XCTAssertEqual(buffer[start + 4, 1].role, .fieldValue)
+    }
+
     func testDetailsShowEveryFieldWithEnumsAndHex() throws {
         let m = try TestTraces.model(TestTraces.scheduler())
         let lines = m.details(ofOrdinal: 2)

@@ -63,9 +63,12 @@ public enum ScreenComposer {
         } else {
             emptyText = ""
         }
-        EventListWidget(rows: rows, top: state.listTop, selectedRow: state.selectedRow, focused: state.focus == .list,
-                        bookmarks: state.bookmarks, glyphs: glyphs, emptyText: emptyText)
-            .render(into: &buffer, area: listArea)
+        var list = EventListWidget(rows: rows, top: state.listTop, selectedRow: state.selectedRow,
+                                   focused: state.focus == .list, bookmarks: state.bookmarks, glyphs: glyphs,
+                                   emptyText: emptyText)
+        // Plain-text searches light up where they match; filter-expression searches do not.
+        if let text = state.searchText, SearchQuery(text).filter == nil { list.highlight = text }
+        list.render(into: &buffer, area: listArea)
 
         // Details.
         if layout.details.height > 0 {

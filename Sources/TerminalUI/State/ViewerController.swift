@@ -68,18 +68,23 @@ public final class ViewerController {
             state.overlayScroll = 0
             return .overlay
         case .cancel:
-            if state.showDetails && state.focus == .details {
-                state.showDetails = false
-                state.focus = .list
-                return .all
-            }
+            // Esc closes the nearest thing: a running search, a message, then the details pane.
             if model.search?.isRunning == true {
                 model.cancelSearch()
                 show("search cancelled", error: false)
                 return .status
             }
-            state.message = nil
-            return .status
+            if state.message != nil {
+                state.message = nil
+                return .status
+            }
+            if state.showDetails {
+                state.showDetails = false
+                if state.focus == .details { state.focus = .list }
+                scrollSelectionIntoView()
+                return .all
+            }
+            return .none
         case .down: return state.focus == .details ? scrollDetails(1) : select(row: state.selectedRow + 1)
         case .up: return state.focus == .details ? scrollDetails(-1) : select(row: state.selectedRow - 1)
         case .pageDown:

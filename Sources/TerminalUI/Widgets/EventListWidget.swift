@@ -9,6 +9,8 @@ public struct EventListWidget {
     public var glyphs: Glyphs
     /// Shown when there are no rows.
     public var emptyText: String
+    /// Text to highlight where it appears (the last plain-text search), case-insensitively.
+    public var highlight: String?
 
     public init(rows: [EventRow], top: Int, selectedRow: Int, focused: Bool, bookmarks: Set<Int> = [],
                 glyphs: Glyphs, emptyText: String = "(no events)") {
@@ -60,8 +62,9 @@ public struct EventListWidget {
             }
             var x = area.x + 1
             func put(_ text: String, _ width: Int, _ role: StyleRole, right: Bool = false) {
-                buffer.write(TextFit.pad(text, width, right: right, ellipsis: glyphs.ellipsis), x: x, y: y,
-                             role: base ?? role, maxX: area.maxX)
+                let shown = TextFit.pad(text, width, right: right, ellipsis: glyphs.ellipsis)
+                buffer.write(shown, x: x, y: y, role: base ?? role, maxX: area.maxX)
+                mark(shown, x: x, y: y, in: &buffer, maxX: area.maxX)
                 x += width + 1
             }
             put(row.time, c.time, .listTime, right: true)
@@ -69,8 +72,30 @@ public struct EventListWidget {
             put(row.task, c.task, .listTask)
             put(row.event, c.event, row.isLost ? .lostEventRow : .eventName)
             if x < area.maxX {
-                buffer.write(TextFit.truncate(row.summary, area.maxX - x, ellipsis: glyphs.ellipsis), x: x, y: y,
-                             role: base ?? (row.isLost ? .lostEventRow : .fieldValue), maxX: area.maxX)
+                let shown = TextFit.truncate(row.summary, area.maxX - x, ellipsis: glyphs.ellipsis)
+                buffer.write(shown, x: x, y: y, role: base ?? (row.isLost ? .lostEventRow : .fieldValue), maxX: area.maxX)
+                mark(shown, x: x, y: y, in: &buffer, maxX: area.maxX)
+            }
+        }
+    }
+
+    /// Restyles the occurrences of `highlight` in `text`, drawn from column `x`.
+    private func mark(_ text: String, x: Int, y: Int, in buffer: inout CellBuffer, maxX: Int) {
+        guard let highlight, !highlight.isEmpty else { return }
+        let hay = Array(text.lowercased().unicodeScalars)
+        let needle = Array(highlight.lowercased().unicodeScalars)
+        guard needle.count <= hay.count, hay.count == text.unicodeScalars.count else { return }
+        var columns: [Int] = []
+        var col = x
+        for s in hay { columns.append(col); col += CharacterWidth.of(s) }
+        var i = 0
+        while i + needle.count <= hay.count {
+            if Array(hay[i..<(i + needle.count)]) == needle {
+                let end = i + needle.count < columns.count ? columns[i + needle.count] : col
+                buffer.restyle(Rect(x: columns[i], y: y, width: min(end, maxX) - columns[i], height: 1), role: .match)
+                i += needle.count
+            } else {
+                i += 1
             }
         }
     }
