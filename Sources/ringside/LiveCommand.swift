@@ -1,8 +1,11 @@
 import ArgumentParser
+import CursesBackend
 import Dispatch
+import Foundation
 import Ftrace
 import Live
 import TraceIO
+import TerminalUI
 import TraceKit
 #if canImport(Glibc)
 import Glibc
@@ -108,9 +111,6 @@ struct LiveCommand: ParsableCommand {
         if leftovers.hasDeadSessions, let report = leftovers.report() {
             LiveSupport.warn(report + "\nrun `ringside live --cleanup` to remove them")
         }
-        guard print || summary else {
-            throw LiveError("the live viewer is not available in this build yet; use `ringside live --print` to stream events as text")
-        }
         let events = try LiveSupport.resolve(event, in: AvailableEvents(tracefs: tracefs))
         var options = LiveEngine.Options()
         options.events = events
@@ -131,6 +131,10 @@ struct LiveCommand: ParsableCommand {
         } catch {
             session.close()
             throw error
+        }
+        if !(print || summary) {
+            try runViewer(engine: engine, stop: stop)
+            return
         }
         let out = FileOutput.buffer()
         let printer = try LiveTextPrinter(trace: engine.trace, raw: raw)
@@ -171,14 +175,52 @@ struct LiveCommand: ParsableCommand {
         }
     }
 
+    /// The viewer on the engine; everything is undone when it ends (q, or a signal).
+    private func runViewer(engine: LiveEngine, stop: DispatchSemaphore) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let terminal: CursesTerminal
+        do {
+            terminal = try CursesTerminal(environment: environment)
+        } catch {
+            try? engine.stop()
+            throw ValidationFailure(String(describing: error))
+        }
+        // A second signal ends at once: put the terminal back before dying.
+        let restore = TerminationSignals.add { _ in terminal.stop() }
+        defer { TerminationSignals.remove(restore) }
+        let stopFlag = StopFlag()
+        TerminationSignals.intercept { _ in stopFlag.set() }
+        _ = stop
+        engine.start()
+        let status: Int32
+        do {
+            let viewer = try LiveViewer(engine: engine, terminal: terminal,
+                                        themes: ThemeCatalog(directories: ThemeDirectories.search), themeIndex: 0,
+                                        shouldStop: { stopFlag.isSet })
+            status = viewer.run()
+        } catch {
+            terminal.stop()
+            try? engine.stop()
+            throw error
+        }
+        terminal.stop()
+        let recording = try engine.stop()
+        if let recording { LiveSupport.warn("wrote \(recording.output)") }
+        if let signal = TerminationSignals.receivedSignal, signal != SIGINT {
+            TerminationSignals.finishTermination(by: signal)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
     /// `--replay`: recorded pages through the live path, no tracefs needed.
     private func runReplay(directory: String) throws {
-        guard print || summary else {
-            throw LiveError("the live viewer is not available in this build yet; use --print or --summary with --replay")
-        }
         var options = LiveEngine.Options()
         options.memoryCap = LiveCommand.memoryBytes(memory) ?? 256 << 20
         let engine = try LiveEngine(replaying: directory, options: options, pagesPerSweep: replayPages ?? .max)
+        if !(print || summary) {
+            try runViewer(engine: engine, stop: DispatchSemaphore(value: 0))
+            return
+        }
         let out = FileOutput.buffer()
         let printer = try LiveTextPrinter(trace: engine.trace, raw: raw)
         engine.start()
@@ -218,5 +260,23 @@ struct LiveCommand: ParsableCommand {
         }
         lines.append("total: decoded=\(decoded) walked=\(printer.eventsPrinted) kernel_read=\(kernelRead) kernel_lost=\(kernelLost) lost_notes=\(printer.lostNotes)")
         Swift.print(lines.joined(separator: "\n"))
+    }
+}
+
+/// A flag set from the signal thread and read by the viewer loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
     }
 }
