@@ -58,7 +58,9 @@ public final class TraceIndex {
         for (i, source) in merger.sources.enumerated() {
             let position = checkpointPositions[base + i]
             if position == Self.exhausted {
-                try source.stream.seek(toTimestamp: Int64.max)
+                // Just after the checkpoint's record: a stream that had nothing left then may have
+                // grown since (live traces); in a file it stays exhausted.
+                try source.stream.seek(toTimestamp: checkpointTimes[c] &+ 1)
             } else {
                 try source.stream.seek(to: position)
             }
