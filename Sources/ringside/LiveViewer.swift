@@ -97,10 +97,12 @@ final class LiveViewer {
     /// Runs until `q` or a stop request; returns the exit status.
     func run() -> Int32 {
         engine.pump()
+        controller.model.traceGrew()
         controller.tick(until: MonotonicClock.now() + 20_000_000)
         draw(full: true)
         var lastDraw = MonotonicClock.now()
         var pending = false
+        var grew = false
         while !controller.state.shouldQuit && !shouldStop() {
             let busy = controller.model.hasBackgroundWork
             if let event = terminal.readInput(timeoutMilliseconds: busy ? 0 : 20) {
@@ -110,7 +112,10 @@ final class LiveViewer {
                     panelOpen = LiveControlPanelView.handle(key, panel: panel, prompt: &panelPrompt, pageSize: panelPageSize)
                 } else if case .key(.char(" ")) = event, controller.state.prompt == nil, controller.state.overlay == nil {
                     following.toggle()
-                    if following { controller.perform(.last) }
+                    if following {
+                        controller.model.traceGrew()
+                        controller.perform(.last)
+                    }
                 } else if case .key(.char("p")) = event, panel != nil, controller.state.prompt == nil {
                     panelOpen = true
                     try? panel?.reload()
@@ -118,7 +123,10 @@ final class LiveViewer {
                     if case .key(let key) = event, following, controller.state.prompt == nil, isNavigation(key) {
                         following = false
                     }
-                    if case .key(.char("G")) = event, controller.state.prompt == nil { following = true }
+                    if case .key(.char("G")) = event, controller.state.prompt == nil, !following {
+                        following = true
+                        controller.model.traceGrew()
+                    }
                     let redraw = controller.handle(event)
                     full = full || redraw.contains(.full)
                 }
@@ -126,23 +134,26 @@ final class LiveViewer {
                 lastDraw = MonotonicClock.now()
                 continue
             }
-            // New pages: index them (the model continues where it stopped).
-            if engine.pump().changed {
+            // New pages: index them (the model continues where it stopped). While paused the
+            // model does not look: the view stays as it is and reading goes on into the window.
+            if engine.pump().changed { grew = true }
+            if grew && following {
+                grew = false
                 if engine.trace.dropGeneration != dropGeneration {
                     dropGeneration = engine.trace.dropGeneration
                     rebuildModel()
+                    controller.perform(.last)
                 } else {
-                    controller.model.indexer.refresh()
+                    controller.model.traceGrew()
                 }
                 pending = true
             }
             let redraw = controller.tick(until: MonotonicClock.now() + 8_000_000)
             if !redraw.isEmpty { pending = true }
-            if following && !controller.model.hasBackgroundWork && controller.state.prompt == nil
-                && controller.state.overlay == nil,
-               let last = controller.model.rowCount > 0 ? controller.model.rowCount - 1 : nil,
-               controller.state.selectedRow != last {
-                controller.perform(.last)
+            // Following: the newest record is selected and the timeline pans to keep it in view.
+            if following && controller.state.prompt == nil && controller.state.overlay == nil
+                && controller.model.rowCount > 0 && controller.state.cursorTime != controller.model.traceEnd {
+                controller.setCursor(time: controller.model.traceEnd)
                 pending = true
             }
             if pending && MonotonicClock.now() - lastDraw >= dataRedrawNanoseconds {

@@ -98,7 +98,12 @@ final class LiveViewerTmuxTests: TracefsTestCase {
         try keys("m")
         _ = try tmux(["send-keys", "-t", sessionName, "-l", "hello from the panel"])
         try keys("Enter", "Escape")
+        // The viewer's own filter shows the marker among the scheduler events.
+        try keys("f")
+        try tmux(["send-keys", "-t", sessionName, "-l", "event == \"print\""])
+        try keys("Enter")
         shown = try waitFor("hello from the panel")
+        try keys("Escape")
         try keys("q")
         _ = try waitFor("EXIT=0")
         for name in instances { XCTAssertFalse(tracefs.instance(named: name).exists, "\(name) left after q") }
