@@ -15,10 +15,11 @@ struct LiveControlPanelView {
         var text: String
     }
 
-    static let footer = "Space toggle  Enter open  / search  f filter  a add probe  d remove probe  m marker  Esc close"
+    static let footer = "Space toggle  Enter open  / search  f filter  k push view filter  a add probe  d remove  m marker  Esc close"
 
     /// Handles a key; returns false when the panel should close.
-    static func handle(_ key: Key, panel: LiveControlPanel, prompt: inout Prompt?, pageSize: Int) -> Bool {
+    static func handle(_ key: Key, panel: LiveControlPanel, prompt: inout Prompt?, pageSize: Int,
+                       viewerFilter: String?) -> Bool {
         if var current = prompt {
             switch key {
             case .escape:
@@ -57,12 +58,12 @@ struct LiveControlPanelView {
         case .char(" "): panel.toggleSelected()
         case .char("/"): prompt = Prompt(kind: .search, text: panel.search)
         case .char("f"):
-            if let event = panel.selectedEvent {
-                let current: String
-                if case .event(_, _, let filter?, _)? = panel.selectedRow { current = filter } else { current = "" }
-                _ = event
+            if panel.selectedEvent != nil {
+                var current = ""
+                if case .event(_, _, let filter?, _)? = panel.selectedRow { current = filter }
                 prompt = Prompt(kind: .filter, text: current)
             }
+        case .char("k"): panel.pushDown(viewerFilter: viewerFilter)
         case .char("a"): prompt = Prompt(kind: .probe, text: "")
         case .char("d"): panel.removeSelectedProbe()
         case .char("m"): prompt = Prompt(kind: .marker, text: "")

@@ -109,7 +109,8 @@ final class LiveViewer {
                 var full = false
                 if case .resize = event { full = true }
                 if panelOpen, case .key(let key) = event, let panel {
-                    panelOpen = LiveControlPanelView.handle(key, panel: panel, prompt: &panelPrompt, pageSize: panelPageSize)
+                    panelOpen = LiveControlPanelView.handle(key, panel: panel, prompt: &panelPrompt, pageSize: panelPageSize,
+                                                            viewerFilter: controller.state.filterText)
                 } else if case .key(.char(" ")) = event, controller.state.prompt == nil, controller.state.overlay == nil {
                     following.toggle()
                     if following {

@@ -1,3 +1,6 @@
+import Ftrace
+import TraceKit
+
 /// The control panel of the live view (key `p`), without any drawing: every available event
 /// grouped by subsystem with its state in the session's instance, a search, toggling events and
 /// whole subsystems, per-event kernel filters (with the kernel's `error_log` message when one is
@@ -202,6 +205,38 @@ public final class LiveControlPanel {
             message = .error(error.message, detail: error.kernelMessage)
         } catch {
             message = .error("\(error)", detail: nil)
+        }
+        return false
+    }
+
+    /// Pushes the viewer's filter down to the kernel where it can be said in the kernel's filter
+    /// language: each enabled event the filter chooses gets the kernel filter, so the kernel
+    /// drops what the viewer would hide. Returns true when at least one filter was set.
+    @discardableResult
+    public func pushDown(viewerFilter text: String?) -> Bool {
+        guard let text, !text.trimmingWhitespace().isEmpty else {
+            message = .error("no viewer filter to push down (set one with f in the viewer)", detail: nil)
+            return false
+        }
+        do {
+            let expression = try FilterParser.parse(text)
+            let instance = session.instance
+            let plan = try KernelFilterPushDown.plan(expression, events: enabled.sorted()) { event in
+                guard let format = try? EventFormat.parse(instance.format(of: event), system: event.system) else { return nil }
+                return (format.commonFields + format.fields).map { .init(name: $0.name, isString: $0.isString) }
+            }
+            for (event, filter) in plan.filters.sorted(by: { $0.key < $1.key }) {
+                try session.setFilter(filter, of: event)
+            }
+            var summary = "kernel filter set on \(plan.filters.count) event\(plan.filters.count == 1 ? "" : "s")"
+            if let example = plan.filters.sorted(by: { $0.key < $1.key }).first { summary += " (\(example.key): \(example.value))" }
+            message = .info(summary + (plan.skipped.isEmpty ? "" : "; not on \(plan.skipped.keys.sorted().map(\.description).joined(separator: ", "))"))
+            try? reload()
+            return true
+        } catch let error as LiveError {
+            message = .error("cannot push the filter down: " + error.message, detail: error.kernelMessage)
+        } catch {
+            message = .error("cannot push the filter down: \(error)", detail: nil)
         }
         return false
     }
