@@ -133,7 +133,9 @@ struct LiveCommand: ParsableCommand {
             throw error
         }
         if !(print || summary) {
-            try runViewer(engine: engine, stop: stop)
+            let notice = leftovers.hasDeadSessions
+                ? "a killed ringside left changes in tracefs: quit and run `ringside live --cleanup`" : nil
+            try runViewer(engine: engine, stop: stop, notice: notice)
             return
         }
         let out = FileOutput.buffer()
@@ -176,7 +178,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     /// The viewer on the engine; everything is undone when it ends (q, or a signal).
-    private func runViewer(engine: LiveEngine, stop: DispatchSemaphore) throws {
+    private func runViewer(engine: LiveEngine, stop: DispatchSemaphore, notice: String? = nil) throws {
         let environment = ProcessInfo.processInfo.environment
         let terminal: CursesTerminal
         do {
@@ -196,7 +198,7 @@ struct LiveCommand: ParsableCommand {
         do {
             let viewer = try LiveViewer(engine: engine, terminal: terminal,
                                         themes: ThemeCatalog(directories: ThemeDirectories.search), themeIndex: 0,
-                                        shouldStop: { stopFlag.isSet })
+                                        notice: notice, shouldStop: { stopFlag.isSet })
             status = viewer.run()
         } catch {
             terminal.stop()

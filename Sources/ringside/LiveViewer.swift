@@ -25,7 +25,7 @@ final class LiveViewer {
     private let dataRedrawNanoseconds: UInt64 = 100_000_000
 
     init(engine: LiveEngine, terminal: CursesTerminal, themes: ThemeCatalog, themeIndex: Int,
-         shouldStop: @escaping () -> Bool) throws {
+         notice: String? = nil, shouldStop: @escaping () -> Bool) throws {
         self.engine = engine
         self.terminal = terminal
         self.themes = themes
@@ -33,6 +33,7 @@ final class LiveViewer {
         let size = terminal.size
         controller = ViewerController(model: try ViewerModel(set: TraceSet(traces: [engine.trace])),
                                       width: size.width, height: size.height, themes: themes, themeIndex: themeIndex)
+        if let notice { controller.show(notice, error: true) }
         if let session = engine.session {
             let panel = try LiveControlPanel(session: session)
             panel.onEventsChanged = { [engine] in engine.reloadFormats() }
@@ -69,8 +70,11 @@ final class LiveViewer {
             rateText += " (" + rates.keys.sorted().map { "cpu\($0) \(Self.rate(rates[$0] ?? 0))" }.joined(separator: " ") + ")"
         }
         parts.append(rateText)
-        let kernelLost = trace.kernelStats.values.reduce(UInt64(0)) { $0 + $1.lost }
-        if kernelLost > 0 { parts.append("kernel lost \(kernelLost)") }
+        // Events the kernel lost (its buffer overran), per CPU; the timeline shows where.
+        let lost = trace.kernelStats.filter { $0.value.lost > 0 }.sorted { $0.key < $1.key }
+        if !lost.isEmpty {
+            parts.append("lost " + lost.map { "cpu\($0.key) \($0.value.lost)" }.joined(separator: " "))
+        }
         let dropped = trace.windowDropped.values.reduce(0) { $0 + $1.events }
         if dropped > 0 { parts.append("window dropped \(dropped)") }
         if panel != nil { parts.append("p: events & probes") }
