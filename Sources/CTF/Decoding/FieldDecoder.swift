@@ -162,11 +162,33 @@ struct FieldDecoder {
     /// Decodes a scope for its effects only (positions, lengths, tags, clock, ids, properties).
     @inline(__always)
     mutating func skip(_ plan: DecodePlan) throws {
-        try skip(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count)
+        try skip(plan.opsBuffer, plan.fieldsBuffer, plan.variantSelectorsBuffer, 0..<plan.opsBuffer.count)
+    }
+
+    /// The op range of the option that `tag` selects, from the variant op's selectors.
+    @inline(__always)
+    static func variantOption(_ op: DecodeOp, tag: UInt64, _ selectors: UnsafeBufferPointer<VariantSelector>) -> Range<Int>? {
+        var i = Int(op.labelStart)
+        let end = i &+ Int(op.labelCount)
+        if op.flags.contains(.signed) {
+            let t = Int64(bitPattern: tag)
+            while i < end {
+                let s = selectors[i]
+                if t >= Int64(bitPattern: s.lower) && t <= Int64(bitPattern: s.upper) { return Int(s.optionStart)..<Int(s.optionEnd) }
+                i &+= 1
+            }
+        } else {
+            while i < end {
+                let s = selectors[i]
+                if tag >= s.lower && tag <= s.upper { return Int(s.optionStart)..<Int(s.optionEnd) }
+                i &+= 1
+            }
+        }
+        return nil
     }
 
     private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<FieldInfo>,
-                               _ range: Range<Int>) throws {
+                               _ selectors: UnsafeBufferPointer<VariantSelector>, _ range: Range<Int>) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
             let op = ops[pc]
@@ -199,7 +221,7 @@ struct FieldDecoder {
                 var i: UInt64 = 0
                 while i < n {
                     let before = position
-                    try skip(ops, fields, body)
+                    try skip(ops, fields, selectors, body)
                     // Elements without bits would repeat forever; they change nothing.
                     if position == before { break }
                     i &+= 1
@@ -219,12 +241,11 @@ struct FieldDecoder {
                 position &+= n &* Int(op.size)
                 pc &+= 1
             case .variant:
-                let table = fields[Int(op.info)].variant!
                 let tag = try slotValue(op)
-                guard let option = table.option(forTag: tag) else {
+                guard let option = Self.variantOption(op, tag: tag, selectors) else {
                     throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
-                try skip(ops, fields, table.optionRanges[option])
+                try skip(ops, fields, selectors, option)
                 pc = Int(op.end)
             }
         }
