@@ -4,7 +4,6 @@ import TraceKit
 /// The pre-rendered parts of a plan the printer reads, borrowed for one scope.
 private struct PrintTables {
     let ops: UnsafePointer<DecodeOp>
-    let fields: UnsafePointer<FieldInfo>
     let text: UnsafePointer<UInt8>
     let labelStarts: UnsafePointer<UInt64>
     let labelTexts: UnsafePointer<UInt64>
@@ -42,7 +41,7 @@ extension FieldDecoder {
             out.append("{ }")
             return
         }
-        var tables = PrintTables(ops: ops, fields: plan.fieldsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+        var tables = PrintTables(ops: ops,
                                  text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
                                  labelStarts: plan.labelStartsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                  labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,

@@ -59,6 +59,8 @@ final class CompiledEventClass {
     /// The skip plans used on every event, unretained (this class owns them).
     unowned(unsafe) let specificContextSkip: DecodePlan?
     unowned(unsafe) let payloadSkip: DecodePlan?
+    unowned(unsafe) let specificContextVisitAll: DecodePlan?
+    unowned(unsafe) let payloadVisitAll: DecodePlan?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
 
@@ -68,6 +70,8 @@ final class CompiledEventClass {
         payload = ScopePlans(definition.payload)
         specificContextSkip = specificContext?.skip
         payloadSkip = payload?.skip
+        specificContextVisitAll = specificContext?.visitAll
+        payloadVisitAll = payload?.visitAll
         index = definition.index
     }
 }

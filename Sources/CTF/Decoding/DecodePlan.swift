@@ -170,7 +170,8 @@ final class DecodePlan {
     let isShown: Bool
 
     let opsBuffer: UnsafeBufferPointer<DecodeOp>
-    let fieldsBuffer: UnsafeBufferPointer<FieldInfo>
+    /// `fields`, unretained (the array owns them).
+    let fieldsBuffer: UnsafeBufferPointer<Unmanaged<FieldInfo>>
     let textBuffer: UnsafeBufferPointer<UInt8>
     let labelStartsBuffer: UnsafeBufferPointer<UInt64>
     let labelTextsBuffer: UnsafeBufferPointer<UInt64>
@@ -192,7 +193,7 @@ final class DecodePlan {
         labelTexts = compiler.labelTexts
         variantSelectors = compiler.variantSelectors
         opsBuffer = Self.copy(ops)
-        fieldsBuffer = Self.copy(fields)
+        fieldsBuffer = Self.copy(fields.map { Unmanaged.passUnretained($0) })
         textBuffer = Self.copy(text)
         labelStartsBuffer = Self.copy(labelStarts)
         labelTextsBuffer = Self.copy(labelTexts)
@@ -201,7 +202,7 @@ final class DecodePlan {
 
     deinit {
         opsBuffer.deallocate()
-        UnsafeMutableBufferPointer(mutating: fieldsBuffer).deinitialize().deallocate()
+        fieldsBuffer.deallocate()
         textBuffer.deallocate()
         labelStartsBuffer.deallocate()
         labelTextsBuffer.deallocate()
