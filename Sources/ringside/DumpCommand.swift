@@ -25,16 +25,21 @@ struct DumpCommand: ParsableCommand {
     @Option(name: .long, help: "Last time to print.")
     var end: String?
 
+    @Option(name: .long, help: "Print only events matching EXPR (the viewer's filter language, e.g. 'event == \"sched_switch\" && prev_pid == 42').")
+    var filter: String?
+
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")
     var paths: [String] = []
 
     func run() throws {
+        let eventFilter = try filter.map(DumpFilter.parse)
         FileOutput.ignoreBrokenPipeSignal()
         let set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
         let out = FileOutput.buffer()
         do {
             var dumper = EventDumper(set: set, format: format)
             (dumper.begin, dumper.end) = try DumpTimeRange.parse(begin: begin, end: end, set: set)
+            dumper.filter = eventFilter
             try dumper.dump(to: out)
             try out.flush()
         } catch is OutputClosed {

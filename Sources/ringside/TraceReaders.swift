@@ -4,9 +4,8 @@ import TraceKit
 enum TraceReaders {
     static func open(path: String, isDirectory: Bool) throws -> [Trace] {
         // Readers register here as they land.
-        var traces: [Trace] = []
-        traces += try CTFReaderRegistration.open(path: path, isDirectory: isDirectory)
-        return traces
+        if let traces = try FtraceReaderRegistration.open(path: path, isDirectory: isDirectory) { return traces }
+        return try CTFReaderRegistration.open(path: path, isDirectory: isDirectory)
     }
 
     /// How records with equal timestamps are ordered for these traces.

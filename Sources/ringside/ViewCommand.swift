@@ -1,17 +1,99 @@
 import ArgumentParser
+import CursesBackend
+import Foundation
+import TerminalUI
+import TraceKit
+
+/// Colour choices of `--color`.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, never
+    case basic8 = "8", basic16 = "16", indexed256 = "256"
+
+    var mode: ColorMode? {
+        switch self {
+        case .auto: return nil
+        case .never: return ColorMode.none
+        case .basic8: return .basic8
+        case .basic16: return .basic16
+        case .indexed256: return .indexed256
+        }
+    }
+}
 
 struct ViewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view",
         abstract: "Browse traces (the default command; with no path, the bundled sample).")
 
+    @Option(name: .long, help: "Colour theme: a name (default, light, monochrome, high-contrast, colorblind) or a theme file.")
+    var theme: String?
+
+    @Option(name: .long, help: "Colours: auto (detect; NO_COLOR turns them off), never, 8, 16 or 256.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .long, help: "Draw with ASCII characters only (the default when the locale is not UTF-8).")
+    var ascii = false
+
+    @Option(name: .long, help: ArgumentHelp("Browse a generated trace of N events instead of files (demos, benchmarks).",
+                                            visibility: .hidden))
+    var synthetic: Int?
+
+    @Option(name: .long, help: ArgumentHelp("CPUs of the generated trace.", visibility: .hidden))
+    var syntheticCPUs: Int = 4
+
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")
     var paths: [String] = []
 
     func run() throws {
-        // Until the viewer lands, show the trace as text.
-        var dump = DumpCommand()
-        dump.paths = paths
-        try dump.run()
+        let set: TraceSet
+        if let synthetic {
+            set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
+        } else {
+            set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
+        }
+        var catalog = ThemeCatalog(directories: ThemeDirectories.search)
+        var themeIndex = 0
+        if let theme {
+            do {
+                themeIndex = try catalog.select(theme)
+            } catch {
+                throw ValidationFailure("--theme: \(error)")
+            }
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let model = try ViewerModel(set: set)
+        let frameLog = environment["RINGSIDE_FRAME_LOG"].flatMap { FrameLog(path: $0) }
+        let terminal: CursesTerminal
+        do {
+            terminal = try CursesTerminal(forceASCII: ascii, colorMode: color.mode, environment: environment)
+        } catch {
+            throw ValidationFailure(String(describing: error))
+        }
+        let size = terminal.size
+        let controller = ViewerController(model: model, width: size.width, height: size.height,
+                                          themes: catalog, themeIndex: themeIndex)
+        let status = ViewerApp(controller: controller, backend: terminal, frameLog: frameLog).run()
+        terminal.stop()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Where theme files are looked for, first match wins: `$RINGSIDE_THEMES`, the user's config
+/// directory, the installed share directory, and the package's own `themes/`.
+enum ThemeDirectories {
+    static var search: [String] {
+        var dirs: [String] = []
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["RINGSIDE_THEMES"] { dirs.append(d) }
+        if let config = env["XDG_CONFIG_HOME"] ?? env["HOME"].map({ $0 + "/.config" }) {
+            dirs.append(config + "/ringside/themes")
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        dirs.append(executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/ringside/themes").path)
+        let here = URL(fileURLWithPath: #filePath)
+        dirs.append(here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("themes").path)
+        return dirs
     }
 }

@@ -1,1 +1,0 @@
-// CursesBackend target: placeholder until the module lands.

@@ -1,1 +1,0 @@
-// Ftrace target: placeholder until the module lands.

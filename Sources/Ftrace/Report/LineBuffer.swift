@@ -1,0 +1,172 @@
+import TraceKit
+
+/// A growable byte buffer written through `inout`, for building output lines in the hot loop
+/// without the per-call cost of a class. The owner calls `deallocate()` when done.
+public struct LineBuffer {
+    public private(set) var base: UnsafeMutablePointer<UInt8>
+    public private(set) var count = 0
+    private var capacity: Int
+
+    public init(capacity: Int = 1 << 12) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    public func deallocate() { base.deallocate() }
+
+    /// The bytes written.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    public var last: UInt8? { count > 0 ? base[count - 1] : nil }
+
+    public mutating func removeAll() { count = 0 }
+
+    public mutating func truncate(to mark: Int) {
+        if mark < count { count = max(0, mark) }
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        p.update(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    public mutating func write(byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let src = bytes.baseAddress, !bytes.isEmpty else { return }
+        let n = bytes.count
+        reserve(n + 16)
+        let dst = UnsafeMutableRawPointer(base + count)
+        if n <= 16 {
+            // Short pieces dominate: two overlapping 8-byte moves beat a memmove call.
+            if n >= 8 {
+                dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (dst + n - 8).storeBytes(of: (src + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            } else {
+                for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            }
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
+        }
+        count += n
+    }
+
+    @inline(__always)
+    public mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    @inline(__always)
+    public mutating func write(_ text: StaticString) {
+        write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    public mutating func write(string text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    public mutating func write(repeating byte: UInt8, count n: Int) {
+        guard n > 0 else { return }
+        reserve(n)
+        (base + count).update(repeating: byte, count: n)
+        count += n
+    }
+
+    @inline(__always)
+    private static func digitCount(_ v: UInt64) -> Int {
+        if v < 10 { return 1 }
+        if v < 100 { return 2 }
+        if v < 1_000 { return 3 }
+        if v < 10_000 { return 4 }
+        if v < 100_000 { return 5 }
+        if v < 1_000_000 { return 6 }
+        if v < 10_000_000 { return 7 }
+        if v < 100_000_000 { return 8 }
+        if v < 1_000_000_000 { return 9 }
+        var n = 10
+        var w = v / 10_000_000_000
+        while w > 0 { w /= 10; n += 1 }
+        return n
+    }
+
+    /// Decimal digits of `value`, right-aligned in `width` with `pad`.
+    @inline(__always)
+    public mutating func writeDecimal(_ value: UInt64, width: Int = 0, pad: UInt8 = 0x20) {
+        let n = LineBuffer.digitCount(value)
+        let total = max(n, width)
+        reserve(total)
+        var p = base + count
+        if width > n {
+            p.update(repeating: pad, count: width - n)
+            p += width - n
+        }
+        var w = value
+        var i = n - 1
+        repeat {
+            p[i] = UInt8(truncatingIfNeeded: w % 10) &+ 48
+            w /= 10
+            i -= 1
+        } while i >= 0
+        count += total
+    }
+
+    /// Decimal digits of a signed value.
+    public mutating func writeDecimal(_ value: Int64, width: Int = 0, pad: UInt8 = 0x20) {
+        guard value < 0 else { writeDecimal(UInt64(value), width: width, pad: pad); return }
+        let digits = OutputBuffer.decimalDigitCount(value.magnitude) + 1
+        if pad == UInt8(ascii: "0") {
+            write(byte: UInt8(ascii: "-"))
+            writeDecimal(value.magnitude, width: width - 1, pad: pad)
+            return
+        }
+        if width > digits { write(repeating: pad, count: width - digits) }
+        write(byte: UInt8(ascii: "-"))
+        writeDecimal(value.magnitude)
+    }
+
+    /// Hexadecimal digits (no prefix), zero-padded to `width`.
+    @inline(__always)
+    public mutating func writeHex(_ value: UInt64, width: Int = 0, uppercase: Bool = false) {
+        let n = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
+        let total = max(n, width)
+        reserve(total)
+        var p = base + count
+        if width > n {
+            p.update(repeating: UInt8(ascii: "0"), count: width - n)
+            p += width - n
+        }
+        let letters: UInt8 = uppercase ? 55 : 87
+        var v = value
+        var i = n - 1
+        repeat {
+            let d = UInt8(truncatingIfNeeded: v & 0xF)
+            p[i] = d < 10 ? d &+ 48 : d &+ letters
+            v >>= 4
+            i -= 1
+        } while i >= 0
+        count += total
+    }
+
+    /// Appends the bytes to an `OutputBuffer`.
+    public func copy(to out: OutputBuffer) {
+        out.write(bytes)
+    }
+}

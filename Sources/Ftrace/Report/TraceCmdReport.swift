@@ -1,0 +1,340 @@
+import Glibc
+import TraceKit
+
+/// The whole of `trace-cmd report -N -t [-R] FILE` for trace.dat traces: the `cpus=N` header,
+/// then every record of every buffer merged by time, instance records prefixed with their
+/// instance name.
+public struct TraceCmdReport {
+    public let traces: [TraceDatTrace]
+    public let raw: Bool
+    /// Render CPU streams on worker threads (same output). Nil: when the trace is big enough for it
+    /// to pay (raw output is always rendered in order, as libtraceevent's state depends on it).
+    public var parallel: Bool?
+
+    public init(traces: [TraceDatTrace], raw: Bool, parallel: Bool? = nil) {
+        self.traces = traces
+        self.raw = raw
+        self.parallel = parallel
+    }
+
+    /// Writes the report. Records of a stream that turns out damaged end at the damage; the
+    /// other streams go on. Returns the errors met (the caller reports them after the output).
+    public func write(to out: OutputBuffer) throws -> [TraceError] {
+        var errors: [TraceError] = []
+        let multipleInputs = traces.count > 1
+        var sources: [ReportSource] = []
+        var streams: [FtraceCPUStream] = []
+        defer { withExtendedLifetime(streams) {} }
+        var labels: [[UInt8]] = []
+        // trace-cmd lists every file's top buffer first, then the instances.
+        var order: [(trace: Int, stream: Int, label: [UInt8]?)] = []
+        for (t, trace) in traces.enumerated() {
+            let fileName = Array(trace.name.utf8)
+            for s in trace.streams.indices where trace.file.buffers[trace.bufferOfStream[s]].name.isEmpty {
+                order.append((t, s, multipleInputs ? fileName : nil))
+            }
+        }
+        var anyInstance = false
+        for (t, trace) in traces.enumerated() {
+            for s in trace.streams.indices {
+                let buffer = trace.file.buffers[trace.bufferOfStream[s]]
+                if !buffer.name.isEmpty {
+                    anyInstance = true
+                    order.append((t, s, Array(buffer.name.utf8)))
+                }
+            }
+        }
+        let prefixed = multipleInputs || anyInstance
+        for (t, s, label) in order {
+            if let label { labels.append(label) }
+            do {
+                let stream = try traces[t].openStream(s)
+                guard let cpuStream = stream as? FtraceCPUStream else { continue }
+                streams.append(cpuStream)
+                sources.append(ReportSource(trace: t, stream: cpuStream, label: label, cpu: Int(traces[t].streams[s].cpu)))
+            } catch let e as TraceError {
+                errors.append(e)
+            }
+        }
+        let labelWidth = labels.map(\.count).max() ?? 0
+        for trace in traces {
+            var header = LineBuffer(capacity: 256)
+            if multipleInputs { writePrefix(Array(trace.name.utf8), width: labelWidth, to: &header) }
+            header.write("cpus=")
+            header.writeDecimal(Int64(trace.file.cpuCount))
+            header.write(byte: 0x0A)
+            header.copy(to: out)
+            header.deallocate()
+        }
+        let nanoseconds = traces.map { $0.file.timestampsInNanoseconds }
+
+        // Each source's line prefix, built once.
+        var prefixStorage = LineBuffer(capacity: 256)
+        defer { prefixStorage.deallocate() }
+        var prefixRanges: [Range<Int>] = []
+        for source in sources {
+            let start = prefixStorage.count
+            if prefixed { writePrefix(source.label, width: labelWidth, to: &prefixStorage) }
+            prefixRanges.append(start..<prefixStorage.count)
+        }
+        let prefixes = prefixRanges.map { UnsafeRawBufferPointer(rebasing: prefixStorage.bytes[$0]) }
+        let dataBytes = traces.reduce(UInt64(0)) { total, t in t.file.buffers.flatMap(\.cpus).reduce(total) { $0 + $1.size } }
+        let useWorkers = !raw && sources.count > 1 && (parallel ?? (dataBytes >= 1 << 20 && TraceCmdReport.coresAreIdle))
+        if useWorkers {
+            try mergeRendered(sources, prefixes: prefixes, nanoseconds: nanoseconds, errors: &errors, to: out)
+            return errors
+        }
+        // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order). The heap
+        // compares cached keys so that ordering touches no stream object.
+        let count = sources.count
+        var keys = [UInt64](repeating: .max, count: count)
+        let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
+        let cpus = sources.map(\.cpu)
+        let traceOf = sources.map(\.trace)
+        var heap = MergeHeap(count: count)
+        for i in 0..<count {
+            if let r = streamRefs[i].takeUnretainedValue().current {
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
+        }
+        var skipPrefix = Array(repeating: false, count: count)
+        let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
+        defer { for w in writers { w.deallocate() } }
+        // Lines are built in a plain buffer and handed to `out` in batches.
+        var line = LineBuffer(capacity: 1 << 17)
+        defer { line.deallocate() }
+        while let top = heap.top {
+            try streamRefs[top]._withUnsafeGuaranteedRef { stream in
+            if let record = stream.current {
+                switch record.kind {
+                case .lostEvents(let lost, _):
+                    if record.position.offset == 0 {
+                        line.write(prefixes[top])
+                        TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
+                        skipPrefix[top] = true
+                    }
+                case .event:
+                    if !skipPrefix[top] { line.write(prefixes[top]) }
+                    skipPrefix[top] = false
+                    let t = traceOf[top]
+                    writers[t].writeEvent(stream.currentData, cpu: cpus[top], timestamp: UInt64(bitPattern: record.timestamp),
+                                          nanoseconds: nanoseconds[t], to: &line)
+                }
+            }
+            if line.count >= 1 << 16 {
+                line.copy(to: out)
+                line.removeAll()
+                try out.flushIfNeeded()
+            }
+            do {
+                try stream.advance()
+            } catch let e as TraceError {
+                errors.append(e)
+            } catch {
+                errors.append(TraceError(file: traces[traceOf[top]].path, "\(error)"))
+            }
+            if let next = stream.current {
+                keys[top] = UInt64(bitPattern: next.timestamp)
+                heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            } else {
+                heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
+            }
+        }
+        line.copy(to: out)
+        return errors
+    }
+
+    /// Threads pay only when a core is free for them: on a busy machine the hand-offs cost more than
+    /// they save.
+    static var coresAreIdle: Bool {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        var load = [0.0]
+        guard cores >= 2, getloadavg(&load, 1) == 1 else { return false }
+        return load[0] < Double(cores) - 1
+    }
+
+    /// The merge when worker threads render each stream: lines arrive in chunks per stream and
+    /// are interleaved by timestamp exactly as the sequential merge orders records.
+    private func mergeRendered(_ sources: [ReportSource], prefixes: [UnsafeRawBufferPointer], nanoseconds: [Bool],
+                               errors: inout [TraceError], to out: OutputBuffer) throws {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        defer { pthread_mutex_destroy(lock); lock.deallocate() }
+        let count = sources.count
+        let channels = (0..<count).map { _ in ChunkChannel(capacity: 6) }
+        let workerWriters = sources.map { TraceCmdLineWriter(catalog: traces[$0.trace].file.catalog, raw: false, planLock: lock) }
+        let mainWriters = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: false, planLock: lock) }
+        defer {
+            for w in workerWriters { w.deallocate() }
+            for w in mainWriters { w.deallocate() }
+        }
+        // The stream with the most pages is rendered by this thread while it merges; the others by
+        // one worker each (so two CPUs keep two cores busy, not three threads).
+        let inline = (0..<count).max { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
+        var workers: [WorkerThread] = []
+        for i in 0..<count where i != inline {
+            let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
+                                          nanoseconds: nanoseconds[sources[i].trace], channel: channels[i])
+            workers.append(WorkerThread { renderer.run() })
+        }
+        defer {
+            for c in channels { c.cancel() }
+            for w in workers { w.join() }
+        }
+        var chunks: [RenderedChunk?] = (0..<count).map { $0 == inline ? nil : channels[$0].takeReady() }
+        var positions = [Int](repeating: 0, count: count)
+        var keys = [UInt64](repeating: .max, count: count)
+        var heap = MergeHeap(count: count)
+        let inlineStream = sources[inline].stream
+        func settle(_ i: Int) -> Bool {
+            // Moves source i to its next entry; false at the end of its stream.
+            if i == inline {
+                guard let r = inlineStream.current else { return false }
+                keys[i] = UInt64(bitPattern: r.timestamp)
+                return true
+            }
+            while let c = chunks[i] {
+                if positions[i] < c.entries.count {
+                    keys[i] = c.entries[positions[i]].timestamp
+                    return true
+                }
+                if let e = c.error { errors.append(e) }
+                if c.isLast {
+                    channels[i].recycle(c)
+                    chunks[i] = nil
+                    return false
+                }
+                channels[i].recycle(c)
+                chunks[i] = channels[i].takeReady()
+                positions[i] = 0
+            }
+            return false
+        }
+        for i in 0..<count where settle(i) {
+            heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+        }
+        var skipPrefix = [Bool](repeating: false, count: count)
+        var line = LineBuffer(capacity: 1 << 17)
+        defer { line.deallocate() }
+        while let top = heap.top {
+            if top == inline {
+                if let record = inlineStream.current {
+                    switch record.kind {
+                    case .lostEvents(let lost, _):
+                        if record.position.offset == 0 {
+                            line.write(prefixes[top])
+                            TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                            skipPrefix[top] = true
+                        }
+                    case .event:
+                        if !skipPrefix[top] { line.write(prefixes[top]) }
+                        skipPrefix[top] = false
+                        let t = sources[top].trace
+                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
+                                                  timestamp: UInt64(bitPattern: record.timestamp),
+                                                  nanoseconds: nanoseconds[t], to: &line)
+                    }
+                }
+                do {
+                    try inlineStream.advance()
+                } catch let e as TraceError {
+                    errors.append(e)
+                } catch {
+                    errors.append(TraceError(file: inlineStream.path, "\(error)"))
+                }
+            } else if let chunk = chunks[top] {
+            let entry = chunk.entries[positions[top]]
+            let bytes = UnsafeRawBufferPointer(start: chunk.text.base + entry.start, count: entry.length)
+            switch entry.kind {
+            case .dropped:
+                line.write(prefixes[top])
+                line.write(bytes)
+                skipPrefix[top] = true
+            case .line:
+                if !skipPrefix[top] { line.write(prefixes[top]) }
+                skipPrefix[top] = false
+                line.write(bytes)
+            case .deferred:
+                if !skipPrefix[top] { line.write(prefixes[top]) }
+                skipPrefix[top] = false
+                mainWriters[sources[top].trace].writeEvent(bytes, cpu: sources[top].cpu, timestamp: entry.timestamp,
+                                                           nanoseconds: nanoseconds[sources[top].trace], to: &line)
+            }
+            positions[top] += 1
+            }
+            if line.count >= 1 << 16 {
+                line.copy(to: out)
+                line.removeAll()
+                try out.flushIfNeeded()
+            }
+            if settle(top) {
+                heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            } else {
+                heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
+            }
+        }
+        line.copy(to: out)
+    }
+
+    private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
+        let text = label ?? []
+        if text.count < width { out.write(repeating: 0x20, count: width - text.count) }
+        text.withUnsafeBytes { out.write($0) }
+        out.write(label == nil ? "  " : ": ")
+    }
+
+}
+
+/// One CPU stream of the report.
+private struct ReportSource {
+    var trace: Int
+    /// Kept alive by `TraceCmdReport.write`'s `streams`.
+    unowned(unsafe) var stream: FtraceCPUStream
+    /// Instance name or file name printed before lines (nil: no prefix column).
+    var label: [UInt8]?
+    var cpu: Int
+}
+
+/// A binary min-heap of source indices with the comparison passed in.
+struct MergeHeap {
+    private(set) var items: [Int] = []
+
+    init(count: Int) { items.reserveCapacity(count) }
+
+    var top: Int? { items.first }
+
+    mutating func insert(_ i: Int, _ less: (Int, Int) -> Bool) {
+        items.append(i)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func removeTop(_ less: (Int, Int) -> Bool) {
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            siftDownTop(less)
+        }
+    }
+
+    mutating func siftDownTop(_ less: (Int, Int) -> Bool) {
+        var parent = 0
+        let n = items.count
+        while true {
+            let left = 2 * parent + 1
+            guard left < n else { return }
+            var best = left
+            if left + 1 < n && less(items[left + 1], items[left]) { best = left + 1 }
+            guard less(items[best], items[parent]) else { return }
+            items.swapAt(best, parent)
+            parent = best
+        }
+    }
+}

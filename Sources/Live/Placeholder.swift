@@ -1,1 +1,0 @@
-// Live target: placeholder until the module lands.

@@ -1,0 +1,316 @@
+import TraceKit
+
+/// The data behind the viewer: the index of the merged records, the active filter's matches, the
+/// rows shown, and the background jobs (indexing, filtering, searching, statistics) that run in small
+/// slices between keystrokes so the screen never waits for them.
+public final class ViewerModel {
+    public let set: TraceSet
+    public let indexer: TraceIndexer
+    public var index: TraceIndex { indexer.index }
+    public var activity: ActivityIndex { indexer.index.activity }
+
+    /// Reads rows for the list and details.
+    private let listCursor: MergedCursor
+    /// Reads records for background jobs (search, statistics), so the list's reads stay sequential.
+    private let workCursor: MergedCursor
+    private let formatter = EventRowFormatter()
+    private var rowCache: [Int: EventRow] = [:]
+
+    public private(set) var filter: EventFilter?
+    private var filterScanner: FilterScanner?
+    /// Incremented whenever the rows change meaning (new filter), so views drop what they derived.
+    public private(set) var rowsGeneration = 0
+
+    public private(set) var search: SearchJob?
+    public private(set) var statisticsJob: StatisticsCollector?
+    /// The time range the statistics cover (nil: the whole trace).
+    public private(set) var statisticsRange: ClosedRange<Int64>?
+    /// Records per background step, adapted to keep steps short.
+    private var stepSize = 1024
+
+    public init(set: TraceSet) throws {
+        self.set = set
+        indexer = try TraceIndexer(set: set)
+        listCursor = try MergedCursor(set: set, index: indexer.index)
+        workCursor = try MergedCursor(set: set, index: indexer.index)
+    }
+
+    // MARK: - Time
+
+    /// First and last times of the trace, brought into the range the viewer computes in (damaged
+    /// traces can hold any timestamp).
+    public var traceStart: Int64 { SaturatingTime.clampForView(index.firstTimestamp ?? 0) }
+    public var traceEnd: Int64 { max(SaturatingTime.clampForView(index.lastTimestamp ?? 0), traceStart + 1) }
+
+    public var filterContext: FilterContext {
+        FilterContext(set: set, traceStart: traceStart, taskResolver: { [weak self] in self?.runningTask(for: $0) })
+    }
+
+    /// The task that ran a record, from the trace or, failing that, from the scheduler lanes.
+    public func task(of record: EventRecord) -> TaskRef? {
+        if record.isLostEvents { return nil }
+        return set.trace(of: record).task(of: record) ?? runningTask(for: record)
+    }
+
+    func runningTask(for record: EventRecord) -> TaskRef? {
+        guard activity.hasScheduler, let lane = activity.lane(of: record),
+              let id = activity.runningTask(lane: lane, at: record.timestamp - 1) else { return nil }
+        return activity.tasks.task(id)
+    }
+
+    // MARK: - Rows (all records, or the filter's matches)
+
+    /// Rows in the list now.
+    public var rowCount: Int {
+        if let filterScanner { return filterScanner.matches.matchCount }
+        return index.recordCount
+    }
+
+    /// The merged-record ordinal shown on `row`.
+    public func ordinal(ofRow row: Int) -> Int? {
+        guard row >= 0, row < rowCount else { return nil }
+        if let filterScanner { return filterScanner.matches.select(row) }
+        return row
+    }
+
+    /// The row showing `ordinal`, or the nearest following row (the last row past the end).
+    public func row(nearestOrdinal ordinal: Int) -> Int {
+        guard rowCount > 0 else { return 0 }
+        if let filterScanner { return min(filterScanner.matches.rank(max(0, ordinal)), rowCount - 1) }
+        return max(0, min(ordinal, rowCount - 1))
+    }
+
+    /// True when the list shows `ordinal` (it matches the filter).
+    public func isShown(_ ordinal: Int) -> Bool {
+        guard let filterScanner else { return ordinal >= 0 && ordinal < index.recordCount }
+        return filterScanner.matches.contains(ordinal)
+    }
+
+    public func record(atOrdinal ordinal: Int) -> EventRecord? { listCursor.record(at: ordinal) }
+
+    /// Formatted rows `start..<start+count` (fewer at the end).
+    public func rows(from start: Int, count: Int) -> [EventRow] {
+        var out: [EventRow] = []
+        out.reserveCapacity(max(0, count))
+        if rowCache.count > 4096 { rowCache.removeAll(keepingCapacity: true) }
+        var row = max(0, start)
+        while out.count < count, let ordinal = ordinal(ofRow: row) {
+            if let cached = rowCache[ordinal] {
+                out.append(cached)
+            } else if let record = listCursor.record(at: ordinal) {
+                let formatted = formatter.row(ordinal: ordinal, record: record, set: set, task: task(of: record))
+                rowCache[ordinal] = formatted
+                out.append(formatted)
+            } else {
+                break
+            }
+            row += 1
+        }
+        return out
+    }
+
+    /// The details of the record at `ordinal`.
+    public func details(ofOrdinal ordinal: Int) -> [DetailLine] {
+        guard let record = listCursor.record(at: ordinal) else { return [] }
+        return DetailsFormatter.lines(for: record, ordinal: ordinal, set: set, task: task(of: record),
+                                      traceStart: traceStart)
+    }
+
+    /// The row whose record is nearest in time to `time`.
+    public func row(nearestTime time: Int64) -> Int {
+        guard index.recordCount > 0 else { return 0 }
+        let ordinal = listCursor.ordinal(nearest: time)
+        guard let filterScanner else { return ordinal }
+        // With a filter: the nearer of the matches around that time.
+        let matches = filterScanner.matches
+        let after = matches.nextMatch(atOrAfter: ordinal)
+        let before = matches.previousMatch(before: ordinal)
+        switch (before, after) {
+        case (nil, nil): return 0
+        case (let b?, nil): return matches.rank(b)
+        case (nil, let a?): return matches.rank(a)
+        case (let b?, let a?):
+            let tb = listCursor.record(at: b)?.timestamp ?? Int64.min
+            let ta = listCursor.record(at: a)?.timestamp ?? Int64.max
+            return time - tb <= ta - time ? matches.rank(b) : matches.rank(a)
+        }
+    }
+
+    /// The ordinal of the first record at or after `time`.
+    public func ordinal(atOrAfterTime time: Int64) -> Int { listCursor.ordinal(atOrAfter: time) }
+
+    // MARK: - Filter
+
+    /// Shows only the records matching `filter` (nil: all records). Matching runs in the background.
+    public func apply(filter: EventFilter?) throws {
+        self.filter = filter
+        if let filter {
+            filterScanner = try FilterScanner(set: set, filter: filter, context: filterContext)
+        } else {
+            filterScanner = nil
+        }
+        rowsGeneration += 1
+    }
+
+    /// Matches found so far, and whether the filter has seen every record.
+    public var filterProgress: (matches: Int, scanned: Int, complete: Bool)? {
+        filterScanner.map { ($0.matches.matchCount, $0.matches.count, $0.isComplete) }
+    }
+
+    // MARK: - Search
+
+    /// Starts searching from the row after (or before) `row`, wrapping around once.
+    public func startSearch(_ query: SearchQuery, fromRow row: Int, forward: Bool) {
+        guard let start = ordinal(ofRow: row) else {
+            search = nil
+            return
+        }
+        search = SearchJob(query: query, origin: start, forward: forward, total: index.recordCount)
+    }
+
+    public func cancelSearch() { search = nil }
+
+    // MARK: - Statistics
+
+    /// Starts counting the records of `range` (nil: the whole trace), only the filter's matches when
+    /// a filter is active.
+    public func startStatistics(range: ClosedRange<Int64>?) {
+        statisticsRange = range
+        let lower = range.map { ordinal(atOrAfterTime: $0.lowerBound) } ?? 0
+        let upper = range.map { ordinal(atOrAfterTime: $0.upperBound &+ 1) } ?? index.recordCount
+        statisticsJob = StatisticsCollector(cursor: workCursor, range: lower..<max(lower, upper),
+                                            matches: filterScanner?.matches,
+                                            taskOf: { [weak self] in self?.task(of: $0) })
+    }
+
+    // MARK: - Growing traces (live)
+
+    /// Tells the model that the trace grew (records appended to its streams, e.g. a live window):
+    /// indexing and filtering continue from where they stopped.
+    public func traceGrew() {
+        indexer.refresh()
+        filterScanner?.refresh()
+    }
+
+    // MARK: - Background work
+
+    public var hasBackgroundWork: Bool {
+        !index.isComplete || !(filterScanner?.isComplete ?? true) || search?.isRunning == true
+            || !(statisticsJob?.isComplete ?? true)
+    }
+
+    /// Works on the background jobs until `deadline` (monotonic nanoseconds). Returns what changed.
+    @discardableResult
+    public func doBackgroundWork(until deadline: UInt64) -> BackgroundProgress {
+        var progress = BackgroundProgress()
+        repeat {
+            let slice = stepSize
+            let stepStart = MonotonicClock.now()
+            defer {
+                // Keep each step near 2 ms so a key never waits long behind one.
+                let took = MonotonicClock.now() - stepStart
+                if took < 1_000_000 { stepSize = min(65_536, stepSize * 2) }
+                if took > 4_000_000 { stepSize = max(64, stepSize / 2) }
+            }
+            // The filter runs right behind the indexer, so the scheduler lanes already tell each
+            // record's task when the filter asks for it.
+            if let scanner = filterScanner, !scanner.isComplete,
+               index.isComplete || scanner.matches.count + slice <= index.recordCount {
+                scanner.step(maxRecords: slice)
+                progress.filtered = true
+            } else if !index.isComplete {
+                indexer.step(maxRecords: slice)
+                progress.indexed = true
+            } else if let job = search, job.isRunning {
+                job.step(maxRecords: slice, cursor: workCursor, model: self)
+                progress.searched = true
+            } else if let job = statisticsJob, !job.isComplete {
+                job.step(maxRecords: slice)
+                progress.counted = true
+            } else {
+                break
+            }
+        } while MonotonicClock.now() < deadline
+        return progress
+    }
+
+    /// Runs every background job to its end (tests, benchmarks, `dump`).
+    public func finishBackgroundWork() {
+        while hasBackgroundWork { doBackgroundWork(until: 0) }
+    }
+}
+
+/// What a slice of background work advanced.
+public struct BackgroundProgress: Sendable, Equatable {
+    public var indexed = false
+    public var filtered = false
+    public var searched = false
+    public var counted = false
+
+    public var any: Bool { indexed || filtered || searched || counted }
+}
+
+/// A search through the merged records, in slices, wrapping around the end once.
+public final class SearchJob {
+    public let query: SearchQuery
+    public let forward: Bool
+    /// The ordinal the search started from (excluded until the wrap comes back to it).
+    let origin: Int
+    /// Next ordinal to look at (forward) or the end of the next chunk (backward).
+    var next: Int
+    public private(set) var wrapped = false
+    public private(set) var found: Int?
+    public private(set) var isRunning = true
+    /// Records looked at, for progress.
+    public private(set) var scanned = 0
+
+    init(query: SearchQuery, origin: Int, forward: Bool, total: Int) {
+        self.query = query
+        self.origin = origin
+        self.forward = forward
+        next = forward ? origin + 1 : origin
+    }
+
+    func step(maxRecords: Int, cursor: MergedCursor, model: ViewerModel) {
+        guard isRunning else { return }
+        let total = model.index.recordCount
+        let context = model.filterContext
+        if forward {
+            if next >= total {
+                guard model.index.isComplete else { return }
+                if wrapped { isRunning = false; return }
+                wrapped = true
+                next = 0
+            }
+            let limit = wrapped ? min(total, origin + 1) : total
+            var hit: Int?
+            var visited = 0
+            cursor.forEach(from: next, count: min(maxRecords, limit - next)) { o, record in
+                visited += 1
+                if model.isShown(o) && query.matches(record, in: context) { hit = o; return false }
+                return true
+            }
+            scanned += visited
+            if let hit { found = hit; isRunning = false; return }
+            next += max(visited, 1)
+            if wrapped && next >= limit { isRunning = false }
+        } else {
+            if next <= 0 {
+                if wrapped { isRunning = false; return }
+                wrapped = true
+                next = total
+            }
+            let lower = wrapped ? max(0, origin) : 0
+            let start = max(lower, next - maxRecords)
+            var hit: Int?
+            cursor.forEach(from: start, count: next - start) { o, record in
+                if model.isShown(o) && query.matches(record, in: context) { hit = o }
+                return true
+            }
+            scanned += next - start
+            if let hit { found = hit; isRunning = false; return }
+            next = start
+            if wrapped && next <= lower { isRunning = false }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TerminalUI target: placeholder until the module lands.
