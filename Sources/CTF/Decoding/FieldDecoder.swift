@@ -354,7 +354,7 @@ struct FieldDecoder {
                 position &+= n &* Int(op.size)
             case .variant:
                 let info = fields[Int(op.info)].takeUnretainedValue()
-                let table = info.variant!
+                guard let table = info.variant else { throw failure("variant without option table") }
                 let tag = try slotValue(op)
                 guard let option = table.option(forTag: tag) else {
                     throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")

@@ -61,8 +61,8 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
             return
         }
         events += 1
-        if firstTimestamp == nil || record.timestamp < firstTimestamp! { firstTimestamp = record.timestamp }
-        if lastTimestamp == nil || record.timestamp > lastTimestamp! { lastTimestamp = record.timestamp }
+        firstTimestamp = min(firstTimestamp ?? record.timestamp, record.timestamp)
+        lastTimestamp = max(lastTimestamp ?? record.timestamp, record.timestamp)
     }
 
     public mutating func merge(_ other: DecodeStatistics) {
