@@ -20,15 +20,22 @@ trace=$(bench/ctf-make-trace.sh "$iterations")
 small=$(bench/ctf-make-trace.sh $((iterations / 10)))
 export TZ=UTC
 
-# best wall time in seconds of REPEAT runs of a command (output to /dev/null)
+# best wall time of REPEAT runs of a command (output to /dev/null), and the CPU time (user + system)
+# of that run: "WALL CPU"
+timing=$(mktemp)
+trap 'rm -f "$timing"' EXIT
 best() {
-    local best=""
+    local best="" cpu=""
     for _ in $(seq "$repeat"); do
-        local t
-        t=$( { /usr/bin/time -f "%e" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+        /usr/bin/time -f "%e %U %S" -o "$timing" "$@" >/dev/null 2>&1 || true
+        local wall user sys
+        read -r wall user sys < <(tail -1 "$timing")
+        if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
+            best=$wall
+            cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
+        fi
     done
-    echo "$best"
+    echo "$best $cpu"
 }
 peak_kb() {
     /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}'
@@ -37,18 +44,29 @@ ratio() { awk "BEGIN{printf \"%.1fx\", $1 / $2}"; }
 
 events=$($ringside dump --format stats "$trace" | awk '/^events/ {print $2}')
 size=$(du -sm "$trace" | cut -f1)
-echo "trace: $trace ($events events, $size MB)"
-printf '%-48s %10s\n' "command" "best s"
+echo "trace: $trace ($events events, $size MB); $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+row() {  # label, "wall cpu", reference "wall cpu"
+    local wall cpu
+    read -r wall cpu <<<"$2"
+    if [ -n "${3:-}" ]; then
+        local rwall rcpu
+        read -r rwall rcpu <<<"$3"
+        printf '%-48s %8s %8s   wall ratio %5s   cpu ratio %5s\n' "$1" "$wall" "$cpu" "$(ratio "$rwall" "$wall")" "$(ratio "$rcpu" "$cpu")"
+    else
+        printf '%-48s %8s %8s\n' "$1" "$wall" "$cpu"
+    fi
+}
+printf '%-48s %8s %8s\n' "command (best of $repeat)" "wall s" "cpu s"
 bt_text=$(best babeltrace2 "$trace")
 rs_text=$(best "$ringside" dump --format babeltrace "$trace")
-printf '%-48s %10s\n' "babeltrace2 TRACE > /dev/null" "$bt_text"
-printf '%-48s %10s   ratio %s\n' "ringside dump --format babeltrace > /dev/null" "$rs_text" "$(ratio "$bt_text" "$rs_text")"
+row "babeltrace2 TRACE > /dev/null" "$bt_text"
+row "ringside dump --format babeltrace > /dev/null" "$rs_text" "$bt_text"
 bt_dummy=$(best babeltrace2 -o dummy "$trace")
 rs_stats=$(best "$ringside" dump --format stats "$trace")
 rs_json=$(best "$ringside" dump --format json "$trace")
-printf '%-48s %10s\n' "babeltrace2 -o dummy TRACE" "$bt_dummy"
-printf '%-48s %10s   ratio %s\n' "ringside dump --format stats (full decode)" "$rs_stats" "$(ratio "$bt_dummy" "$rs_stats")"
-printf '%-48s %10s   ratio %s\n' "ringside dump --format json > /dev/null" "$rs_json" "$(ratio "$bt_dummy" "$rs_json")"
+row "babeltrace2 -o dummy TRACE" "$bt_dummy"
+row "ringside dump --format stats (full decode)" "$rs_stats" "$bt_dummy"
+row "ringside dump --format json > /dev/null" "$rs_json" "$bt_dummy"
 echo "peak resident memory (KB), small trace ($(du -sm "$small" | cut -f1) MB) -> this trace:"
 for format in babeltrace stats json; do
     printf '  %-12s %8s -> %8s\n' "$format" "$(peak_kb "$ringside" dump --format $format "$small")" "$(peak_kb "$ringside" dump --format $format "$trace")"

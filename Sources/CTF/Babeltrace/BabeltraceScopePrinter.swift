@@ -4,10 +4,10 @@ import TraceKit
 /// The pre-rendered parts of a plan the printer reads, borrowed for one scope.
 private struct PrintTables {
     let ops: UnsafePointer<DecodeOp>
-    let fields: UnsafeBufferPointer<FieldInfo>
     let text: UnsafePointer<UInt8>
     let labelStarts: UnsafePointer<UInt64>
     let labelTexts: UnsafePointer<UInt64>
+    let selectors: UnsafeBufferPointer<VariantSelector>
 
     @inline(__always)
     func text(_ start: Int32, _ count: Int32) -> UnsafeRawBufferPointer {
@@ -41,34 +41,39 @@ extension FieldDecoder {
             out.append("{ }")
             return
         }
-        let tables = PrintTables(ops: ops, fields: plan.fieldsBuffer, text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
+        var tables = PrintTables(ops: ops,
+                                 text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
                                  labelStarts: plan.labelStartsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                 labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                                 labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                 selectors: plan.variantSelectorsBuffer)
         out.append(UInt8(ascii: "{"))
-        try print(tables, 0..<plan.opsBuffer.count, &out, element: 0)
+        // The tables go by address: the recursive printer should not copy them at each call.
+        try withUnsafePointer(to: &tables) { t in
+            try print(t, 0..<plan.opsBuffer.count, &out, element: 0)
+        }
         out.append(" }")
     }
 
-    /// Writes what precedes a shown value: `, name = `, ` [i] = ` for array elements, nothing for
-    /// variant options.
-    @inline(__always)
-    private func prefix(_ op: UnsafePointer<DecodeOp>, _ t: PrintTables, _ out: inout TextBuffer, element: Int) {
-        if op.pointee.flags.contains(.element) {
-            out.append(element == 0 ? " [" : ", [")
-            out.appendDecimal(UInt64(element))
-            out.append("] = ")
-        } else {
-            out.append(t.text(op.pointee.prefixStart, op.pointee.prefixCount))
-        }
-    }
-
     /// Prints the ops of `range`; `element` is the index of the array element they form, if any.
-    private mutating func print(_ t: PrintTables, _ range: Range<Int>, _ out: inout TextBuffer, element: Int) throws {
+    private mutating func print(_ t: UnsafePointer<PrintTables>, _ range: Range<Int>, _ out: inout TextBuffer,
+                                element: Int) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
-            let op = t.ops + pc
+            let op = t.pointee.ops + pc
             let flags = op.pointee.flags
             let shown = flags.contains(.visited)
+            if shown {
+                // What precedes a shown value: `, name = `, ` [i] = ` for array elements, nothing
+                // for variant options (written before decoding: a failure drops the whole event).
+                if flags.contains(.element) {
+                    out.append(element == 0 ? " [" : ", [")
+                    out.appendDecimal(UInt64(element))
+                    out.append("] = ")
+                } else {
+                    out.append(UnsafeRawBufferPointer(start: t.pointee.text + Int(op.pointee.prefixStart),
+                                                      count: Int(op.pointee.prefixCount)))
+                }
+            }
             switch op.pointee.code {
             case .integer, .enumeration:
                 let size = Int(op.pointee.size)
@@ -86,12 +91,11 @@ extension FieldDecoder {
                     }
                 }
                 if shown {
-                    prefix(op, t, &out, element: element)
                     let signed = flags.contains(.signed)
                     if op.pointee.code == .enumeration {
                         let key = signed ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) ^ (1 << 63) : raw
                         out.append("( ")
-                        let labels = t.labels(op, key: key)
+                        let labels = t.pointee.labels(op, key: key)
                         if labels.isEmpty { out.append("<unknown>") } else { out.append(labels) }
                         out.append(" : container = ")
                         BabeltraceValueFormat.appendInteger(raw, signed: signed, size: size, base: op.pointee.base, to: &out)
@@ -115,7 +119,6 @@ extension FieldDecoder {
                 }
                 let length = base.distance(to: UnsafeRawPointer(nul)) - start
                 if shown {
-                    prefix(op, t, &out, element: element)
                     BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: base + start, count: length), to: &out)
                 }
                 position &+= (length &+ 1) << 3
@@ -126,7 +129,6 @@ extension FieldDecoder {
                     throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
                 }
                 if shown {
-                    prefix(op, t, &out, element: element)
                     let start = base + (position >> 3)
                     let text = memchr(start, 0, Int(n)).map { start.distance(to: UnsafeRawPointer($0)) } ?? Int(n)
                     BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: start, count: text), to: &out)
@@ -142,13 +144,11 @@ extension FieldDecoder {
                                          bigEndian: flags.contains(.bigEndian))
                 position &+= size
                 if shown {
-                    prefix(op, t, &out, element: element)
                     let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : Double(bitPattern: raw)
                     BabeltraceValueFormat.appendFloat(value, to: &out)
                 }
             case .structBegin:
                 if shown {
-                    prefix(op, t, &out, element: element)
                     out.append(UInt8(ascii: "{"))
                 }
                 position = BitReader.align(position, Int(op.pointee.alignment))
@@ -167,7 +167,6 @@ extension FieldDecoder {
                     throw DecodeFailure(bitPosition: position, message: "array alignment goes past the end of the packet content")
                 }
                 if shown {
-                    prefix(op, t, &out, element: element)
                     out.append(UInt8(ascii: "["))
                 }
                 let end = Int(op.pointee.end)
@@ -185,17 +184,15 @@ extension FieldDecoder {
                 pc = end
                 continue
             case .variant:
-                let table = t.fields[Int(op.pointee.info)].variant!
                 let tag = try storedValue(op)
-                guard let option = table.option(forTag: tag) else {
+                guard let option = FieldDecoder.variantOption(op.pointee, tag: tag, t.pointee.selectors) else {
                     throw DecodeFailure(bitPosition: position,
                                         message: "no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
                 if shown {
-                    prefix(op, t, &out, element: element)
                     out.append("{ ")
                 }
-                try print(t, table.optionRanges[option], &out, element: 0)
+                try print(t, option, &out, element: 0)
                 if shown { out.append(" }") }
                 pc = Int(op.pointee.end)
                 continue

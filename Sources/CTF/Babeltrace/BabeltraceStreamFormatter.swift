@@ -55,6 +55,8 @@ final class BabeltraceStreamFormatter {
     private let eventNameRanges: [Range<Int>]
     @exclusivity(unchecked) private var cachedPacket = -1
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
+    /// Recent stream event contexts and their text.
+    @exclusivity(unchecked) private var commonContextCache = ScopeTextCache()
     private let end: Int64
     /// The chunk being merged.
     @exclusivity(unchecked)
@@ -110,6 +112,7 @@ final class BabeltraceStreamFormatter {
         headerBytes.baseAddress?.deallocate()
         eventNameBytes.baseAddress?.deallocate()
         cachedPacketContext.deallocate()
+        commonContextCache.deallocate()
     }
 
     /// Keeps a worker formatting chunks ahead while free chunks remain.
@@ -262,7 +265,7 @@ final class BabeltraceStreamFormatter {
                 if context.isShown {
                     if !first { out.append(", ") }
                     first = false
-                    try decoder.printScope(context.visitShown, to: &out)
+                    try commonContextCache.print(context, decoder: &decoder, to: &out)
                 } else {
                     try decoder.skip(context.skip)
                 }

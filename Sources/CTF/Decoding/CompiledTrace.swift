@@ -5,6 +5,11 @@ final class ScopePlans {
     let visitShown: DecodePlan
     /// Whether babeltrace2 prints this scope.
     let isShown: Bool
+    /// Alignment of the scope's structure, in bits.
+    let alignment: Int
+    /// Whether the scope's text depends on its bits alone: no field stores a value for later, sets
+    /// the clock or depends on a stored value (sequence lengths, variant tags).
+    let isPure: Bool
 
     init?(_ scope: StructType?) {
         guard let scope else { return nil }
@@ -12,6 +17,14 @@ final class ScopePlans {
         visitAll = DecodePlan(scope: scope, mode: .visitAll)
         visitShown = DecodePlan(scope: scope, mode: .visitShown)
         isShown = visitShown.isShown
+        alignment = scope.alignment
+        let impure: DecodeOp.Flags = [.storesSlot, .updatesClock, .capture, .eventClassID]
+        isPure = [skip, visitShown].allSatisfy { plan in
+            plan.opsBuffer.allSatisfy { op in
+                op.flags.isDisjoint(with: impure)
+                    && ![.sequence, .textSequence, .skipSequence, .variant].contains(op.code)
+            }
+        }
     }
 }
 
@@ -46,6 +59,8 @@ final class CompiledEventClass {
     /// The skip plans used on every event, unretained (this class owns them).
     unowned(unsafe) let specificContextSkip: DecodePlan?
     unowned(unsafe) let payloadSkip: DecodePlan?
+    unowned(unsafe) let specificContextVisitAll: DecodePlan?
+    unowned(unsafe) let payloadVisitAll: DecodePlan?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
 
@@ -55,6 +70,8 @@ final class CompiledEventClass {
         payload = ScopePlans(definition.payload)
         specificContextSkip = specificContext?.skip
         payloadSkip = payload?.skip
+        specificContextVisitAll = specificContext?.visitAll
+        payloadVisitAll = payload?.visitAll
         index = definition.index
     }
 }
@@ -68,8 +85,10 @@ final class CompiledStreamClass {
     /// The skip plans used on every event, unretained (the stream class owns them).
     unowned(unsafe) let eventHeaderSkip: DecodePlan?
     unowned(unsafe) let commonContextSkip: DecodePlan?
-    /// Event classes by id, for ids below `denseLimit`.
-    private let denseEvents: [CompiledEventClass?]
+    /// Event classes by id, for ids below `denseLimit` (owned by `CompiledTrace.events`; read
+    /// unretained on every event).
+    private let denseEvents: UnsafeMutableBufferPointer<Unmanaged<CompiledEventClass>?>
+    private let denseCount: Int
     private let sparseEvents: [UInt64: CompiledEventClass]
     private static let denseLimit: UInt64 = 1 << 16
     /// The only event class, used when event headers carry no id.
@@ -86,19 +105,27 @@ final class CompiledStreamClass {
         let mine = events.filter { $0.definition.streamClassID == streamClass.id }
         let maxDense = mine.map(\.definition.id).filter { $0 < Self.denseLimit }.max()
         var dense = [CompiledEventClass?](repeating: nil, count: maxDense.map { Int($0) + 1 } ?? 0)
+        denseCount = dense.count
         var sparse: [UInt64: CompiledEventClass] = [:]
         for event in mine {
             if event.definition.id < Self.denseLimit { dense[Int(event.definition.id)] = event } else { sparse[event.definition.id] = event }
         }
-        denseEvents = dense
+        denseEvents = .allocate(capacity: max(1, dense.count))
+        denseEvents.initialize(repeating: nil)
+        for (id, event) in dense.enumerated() { denseEvents[id] = event.map { Unmanaged.passUnretained($0) } }
         sparseEvents = sparse
         onlyEvent = mine.count == 1 ? mine[0] : nil
     }
 
+    deinit {
+        denseEvents.deallocate()
+    }
+
+    /// The event class with `id`, unretained.
     @inline(__always)
-    func event(id: UInt64) -> CompiledEventClass? {
-        if id < UInt64(denseEvents.count) { return denseEvents[Int(id)] }
-        return sparseEvents[id]
+    func event(id: UInt64) -> Unmanaged<CompiledEventClass>? {
+        if id < UInt64(denseCount) { return denseEvents[Int(id)] }
+        return sparseEvents[id].map { Unmanaged.passUnretained($0) }
     }
 }
 

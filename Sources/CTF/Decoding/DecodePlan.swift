@@ -106,6 +106,14 @@ final class FieldInfo {
 }
 
 /// How a variant's tag selects an option, and where each option's ops are.
+/// One tag range of a variant and the op range of the option it selects, for the hot paths.
+struct VariantSelector {
+    var lower: UInt64
+    var upper: UInt64
+    var optionStart: Int32
+    var optionEnd: Int32
+}
+
 final class VariantTable {
     /// Ranges in babeltrace2's lookup order (as 64-bit patterns) and the option they select.
     let selectors: [(lower: UInt64, upper: UInt64, option: Int)]
@@ -154,15 +162,20 @@ final class DecodePlan {
     /// interval's labels in `text` (`start << 32 | count`).
     let labelStarts: [UInt64]
     let labelTexts: [UInt64]
+    /// Variant tag ranges in babeltrace2's lookup order; a variant op's are `labelCount` of them
+    /// from `labelStart` (`.signed` when the tag is signed).
+    let variantSelectors: [VariantSelector]
     let mode: Mode
     /// Whether the scope's own structure is shown (babeltrace2 prints nothing otherwise).
     let isShown: Bool
 
     let opsBuffer: UnsafeBufferPointer<DecodeOp>
-    let fieldsBuffer: UnsafeBufferPointer<FieldInfo>
+    /// `fields`, unretained (the array owns them).
+    let fieldsBuffer: UnsafeBufferPointer<Unmanaged<FieldInfo>>
     let textBuffer: UnsafeBufferPointer<UInt8>
     let labelStartsBuffer: UnsafeBufferPointer<UInt64>
     let labelTextsBuffer: UnsafeBufferPointer<UInt64>
+    let variantSelectorsBuffer: UnsafeBufferPointer<VariantSelector>
 
     init(scope: StructType, mode: Mode) {
         self.mode = mode
@@ -178,19 +191,22 @@ final class DecodePlan {
         text = compiler.text
         labelStarts = compiler.labelStarts
         labelTexts = compiler.labelTexts
+        variantSelectors = compiler.variantSelectors
         opsBuffer = Self.copy(ops)
-        fieldsBuffer = Self.copy(fields)
+        fieldsBuffer = Self.copy(fields.map { Unmanaged.passUnretained($0) })
         textBuffer = Self.copy(text)
         labelStartsBuffer = Self.copy(labelStarts)
         labelTextsBuffer = Self.copy(labelTexts)
+        variantSelectorsBuffer = Self.copy(variantSelectors)
     }
 
     deinit {
         opsBuffer.deallocate()
-        UnsafeMutableBufferPointer(mutating: fieldsBuffer).deinitialize().deallocate()
+        fieldsBuffer.deallocate()
         textBuffer.deallocate()
         labelStartsBuffer.deallocate()
         labelTextsBuffer.deallocate()
+        variantSelectorsBuffer.deallocate()
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
@@ -216,6 +232,7 @@ private final class PlanCompiler {
     var text: [UInt8] = []
     var labelStarts: [UInt64] = []
     var labelTexts: [UInt64] = []
+    var variantSelectors: [VariantSelector] = []
     let mode: Mode
 
     init(mode: Mode) {
@@ -502,7 +519,11 @@ private final class PlanCompiler {
             let begin = ops.count
             var op = DecodeOp(code: .variant, slot: Int32(tag?.container.storageSlot ?? -1))
             if visited { op.flags.insert(.visited) }
+            if table.isSigned { op.flags.insert(.signed) }
             op.info = addInfo(FieldInfo(name: name, variant: table))
+            let firstSelector = variantSelectors.count
+            op.labelStart = Int32(firstSelector)
+            op.labelCount = Int32(variant.selectors.count)
             named(&op, name)
             ops.append(op)
             for option in variant.options {
@@ -510,6 +531,11 @@ private final class PlanCompiler {
                 role = .option
                 compile(option.type, name: option.name)
                 table.optionRanges.append(start..<ops.count)
+            }
+            for s in variant.selectors {
+                let range = table.optionRanges[s.option]
+                variantSelectors.append(VariantSelector(lower: s.lower, upper: s.upper, optionStart: Int32(range.lowerBound),
+                                                        optionEnd: Int32(range.upperBound)))
             }
             ops[begin].end = Int32(ops.count)
         default:

@@ -72,7 +72,7 @@ struct FieldDecoder {
 
     /// Applies the effects of an integer value: slots, clock, event id, packet properties.
     @inline(__always)
-    private mutating func record(_ op: DecodeOp, _ raw: UInt64, _ fields: UnsafeBufferPointer<FieldInfo>) {
+    private mutating func record(_ op: DecodeOp, _ raw: UInt64, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>) {
         if op.flags.contains(.storesSlot) {
             let slot = Int(op.slot)
             if slot >= 0 && slot < slotCount {
@@ -86,7 +86,7 @@ struct FieldDecoder {
             hasEventID = true
         }
         if op.flags.contains(.capture) && op.info >= 0 {
-            switch fields[Int(op.info)].property {
+            switch fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) {
             case .magic: captures?.pointee.magic = raw
             case .streamClassID: captures?.pointee.streamClassID = raw
             case .streamInstanceID: captures?.pointee.streamInstanceID = raw
@@ -162,11 +162,33 @@ struct FieldDecoder {
     /// Decodes a scope for its effects only (positions, lengths, tags, clock, ids, properties).
     @inline(__always)
     mutating func skip(_ plan: DecodePlan) throws {
-        try skip(plan.opsBuffer, plan.fieldsBuffer, 0..<plan.opsBuffer.count)
+        try skip(plan.opsBuffer, plan.fieldsBuffer, plan.variantSelectorsBuffer, 0..<plan.opsBuffer.count)
     }
 
-    private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<FieldInfo>,
-                               _ range: Range<Int>) throws {
+    /// The op range of the option that `tag` selects, from the variant op's selectors.
+    @inline(__always)
+    static func variantOption(_ op: DecodeOp, tag: UInt64, _ selectors: UnsafeBufferPointer<VariantSelector>) -> Range<Int>? {
+        var i = Int(op.labelStart)
+        let end = i &+ Int(op.labelCount)
+        if op.flags.contains(.signed) {
+            let t = Int64(bitPattern: tag)
+            while i < end {
+                let s = selectors[i]
+                if t >= Int64(bitPattern: s.lower) && t <= Int64(bitPattern: s.upper) { return Int(s.optionStart)..<Int(s.optionEnd) }
+                i &+= 1
+            }
+        } else {
+            while i < end {
+                let s = selectors[i]
+                if tag >= s.lower && tag <= s.upper { return Int(s.optionStart)..<Int(s.optionEnd) }
+                i &+= 1
+            }
+        }
+        return nil
+    }
+
+    private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>,
+                               _ selectors: UnsafeBufferPointer<VariantSelector>, _ range: Range<Int>) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
             let op = ops[pc]
@@ -199,7 +221,7 @@ struct FieldDecoder {
                 var i: UInt64 = 0
                 while i < n {
                     let before = position
-                    try skip(ops, fields, body)
+                    try skip(ops, fields, selectors, body)
                     // Elements without bits would repeat forever; they change nothing.
                     if position == before { break }
                     i &+= 1
@@ -208,7 +230,7 @@ struct FieldDecoder {
             case .textArray, .textSequence:
                 try alignAndCheck(8, 0)
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
-                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
+                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
                     captures?.pointee.uuidPosition = position
                 }
                 position &+= n << 3
@@ -219,12 +241,11 @@ struct FieldDecoder {
                 position &+= n &* Int(op.size)
                 pc &+= 1
             case .variant:
-                let table = fields[Int(op.info)].variant!
                 let tag = try slotValue(op)
-                guard let option = table.option(forTag: tag) else {
+                guard let option = Self.variantOption(op, tag: tag, selectors) else {
                     throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
-                try skip(ops, fields, table.optionRanges[option])
+                try skip(ops, fields, selectors, option)
                 pc = Int(op.end)
             }
         }
@@ -238,7 +259,7 @@ struct FieldDecoder {
     }
 
     private mutating func visit<V: FieldVisitor>(_ ops: UnsafeBufferPointer<DecodeOp>,
-                                                 _ fields: UnsafeBufferPointer<FieldInfo>,
+                                                 _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>,
                                                  _ range: Range<Int>, _ visitor: inout V) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
@@ -248,28 +269,23 @@ struct FieldDecoder {
             case .skip:
                 try alignAndCheck(op.alignment, Int(op.operand))
                 position &+= Int(op.operand)
-            case .integer:
-                let raw = try readInteger(op)
+            case .integer, .enumeration:
+                let size = Int(op.size)
+                try alignAndCheck(op.alignment, size)
+                let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
+                                         bigEndian: op.flags.contains(.bigEndian))
+                position &+= size
                 if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
                 if visited {
-                    let info = fields[Int(op.info)]
-                    if op.flags.contains(.signed) {
-                        visitor.visitInteger(info.name, .signed(BitReader.signExtend(raw, size: Int(op.size))), base: info.base)
-                    } else {
-                        visitor.visitInteger(info.name, .unsigned(raw), base: info.base)
-                    }
-                }
-            case .enumeration:
-                let raw = try readInteger(op)
-                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
-                if visited {
-                    let info = fields[Int(op.info)]
-                    if op.flags.contains(.signed) {
-                        let value = BitReader.signExtend(raw, size: Int(op.size))
-                        let labels = info.labels(forKey: UInt64(bitPattern: value) ^ (1 << 63))
-                        visitor.visitEnumeration(info.name, .signed(value), labels: labels)
-                    } else {
-                        visitor.visitEnumeration(info.name, .unsigned(raw), labels: info.labels(forKey: raw))
+                    let signed = op.flags.contains(.signed)
+                    let value: IntegerValue = signed ? .signed(BitReader.signExtend(raw, size: size)) : .unsigned(raw)
+                    fields[Int(op.info)]._withUnsafeGuaranteedRef { info in
+                        if op.code == .integer {
+                            visitor.visitInteger(info.name, value, base: info.base)
+                        } else {
+                            let key = signed ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) ^ (1 << 63) : raw
+                            visitor.visitEnumeration(info.name, value, labels: info.labels(forKey: key))
+                        }
                     }
                 }
             case .float:
@@ -281,19 +297,19 @@ struct FieldDecoder {
                 if visited {
                     let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
                                            : Double(bitPattern: raw)
-                    visitor.visitFloat(fields[Int(op.info)].name, value)
+                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitFloat($0.name, value) }
                 }
             case .string:
                 try alignAndCheck(8, 0)
                 let length = try stringLength()
                 if visited {
-                    visitor.visitString(fields[Int(op.info)].name,
-                                        UnsafeRawBufferPointer(start: base + (position >> 3), count: length))
+                    let bytes = UnsafeRawBufferPointer(start: base + (position >> 3), count: length)
+                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= (length &+ 1) << 3
             case .structBegin:
                 try alignAndCheck(op.alignment, 0)
-                if visited { visitor.beginStructure(fields[Int(op.info)].name) }
+                if visited { fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.beginStructure($0.name) } }
             case .structEnd:
                 if visited { visitor.endStructure() }
             case .array, .sequence:
@@ -302,7 +318,8 @@ struct FieldDecoder {
                 let body = (pc + 1)..<Int(op.end)
                 if visited {
                     // A count that cannot fit in the packet fails on its first out-of-bounds element.
-                    visitor.beginArray(fields[Int(op.info)].name, count: Int(clamping: min(n, UInt64(limit))), isText: false)
+                    let count = Int(clamping: min(n, UInt64(limit)))
+                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.beginArray($0.name, count: count, isText: false) }
                 }
                 var i: UInt64 = 0
                 while i < n {
@@ -321,13 +338,14 @@ struct FieldDecoder {
                 try alignAndCheck(8, 0)
                 let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
                 let start = base + (position >> 3)
-                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)].property == .uuid {
+                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
                     captures?.pointee.uuidPosition = position
                 }
                 if visited {
                     // Text stops at the first NUL, like babeltrace2's string conversion.
                     let text = memchr(start, 0, n).map { start.distance(to: UnsafeRawPointer($0)) } ?? n
-                    visitor.visitString(fields[Int(op.info)].name, UnsafeRawBufferPointer(start: start, count: text))
+                    let bytes = UnsafeRawBufferPointer(start: start, count: text)
+                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= n << 3
             case .skipSequence:
@@ -335,8 +353,8 @@ struct FieldDecoder {
                 let n = try count(try slotValue(op), elementBits: Int(op.size))
                 position &+= n &* Int(op.size)
             case .variant:
-                let info = fields[Int(op.info)]
-                let table = info.variant!
+                let info = fields[Int(op.info)].takeUnretainedValue()
+                guard let table = info.variant else { throw failure("variant without option table") }
                 let tag = try slotValue(op)
                 guard let option = table.option(forTag: tag) else {
                     throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")

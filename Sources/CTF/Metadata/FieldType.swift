@@ -30,8 +30,13 @@ class FieldType {
         self.alignment = alignment
     }
 
-    /// A deep copy, as babeltrace2 makes whenever a declared type is registered or used.
-    func copy() -> FieldType { fatalError("copy() must be overridden") }
+    /// A deep copy, as babeltrace2 makes whenever a declared type is registered or used (every
+    /// kind of type overrides it).
+    func copy() -> FieldType {
+        let c = FieldType(alignment: alignment)
+        c.isShown = isShown
+        return c
+    }
 
     /// babeltrace2 reads arrays and sequences of byte-aligned 8-bit text integers as strings.
     static func isTextElement(_ element: FieldType) -> Bool {

@@ -61,8 +61,8 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
             return
         }
         events += 1
-        if firstTimestamp == nil || record.timestamp < firstTimestamp! { firstTimestamp = record.timestamp }
-        if lastTimestamp == nil || record.timestamp > lastTimestamp! { lastTimestamp = record.timestamp }
+        firstTimestamp = min(firstTimestamp ?? record.timestamp, record.timestamp)
+        lastTimestamp = max(lastTimestamp ?? record.timestamp, record.timestamp)
     }
 
     public mutating func merge(_ other: DecodeStatistics) {
@@ -123,6 +123,7 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         var stats = DecodeStatistics()
         var perClass = [UInt64](repeating: 0, count: trace.metadata.eventClasses.count)
         let cursor = CTFEventStream(trace: trace, streamIndex: stream)
+        let commonContext = cursor.stream.streamClass.commonContext?.visitAll
         try cursor.advance()
         while let record = cursor.current {
             stats.count(record, name: "")
@@ -130,9 +131,9 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
                 perClass[Int(record.classIndex)] += 1
                 var decoder = start
                 do {
-                    if let context = cursor.stream.streamClass.commonContext { try decoder.visit(context.visitAll, into: &stats) }
-                    if let context = event.specificContext { try decoder.visit(context.visitAll, into: &stats) }
-                    if let payload = event.payload { try decoder.visit(payload.visitAll, into: &stats) }
+                    if let plan = commonContext { try decoder.visit(plan, into: &stats) }
+                    if let plan = event.specificContextVisitAll { try decoder.visit(plan, into: &stats) }
+                    if let plan = event.payloadVisitAll { try decoder.visit(plan, into: &stats) }
                 } catch let failure as DecodeFailure {
                     throw cursor.failEventBody(failure)
                 }

@@ -26,6 +26,9 @@ final class CTFDataStream {
         self.babeltraceID = babeltraceID
     }
 
+    /// A readable address for decoders over no bytes.
+    private static let nothing = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16))
+
     /// The CPU of the stream's first packet, or -1.
     var cpu: Int32 { packets.first?.cpu ?? -1 }
 
@@ -33,7 +36,12 @@ final class CTFDataStream {
     @inline(__always)
     func decoder(for packet: PacketEntry, slots: UnsafeMutablePointer<UInt64>, slotCount: Int) -> FieldDecoder {
         let bytes = files[packet.file].bytes
-        return FieldDecoder(base: bytes.baseAddress! + packet.offset, available: packet.available,
+        // Index entries always lie inside their (non-empty) file; an empty view reads nothing.
+        guard let start = bytes.baseAddress, packet.offset <= bytes.count else {
+            return FieldDecoder(base: CTFDataStream.nothing, available: 0, limit: 0, position: 0, clock: 0,
+                                slots: slots, slotCount: slotCount)
+        }
+        return FieldDecoder(base: start + packet.offset, available: min(packet.available, bytes.count - packet.offset),
                             limit: packet.contentBits, position: packet.eventsBit,
                             clock: packet.beginClock == PacketEntry.none ? 0 : packet.beginClock,
                             slots: slots, slotCount: slotCount)

@@ -37,6 +37,9 @@ public final class CTFEventStream: EventStream {
     private var lastTimestamp: Int64 = 0
     @exclusivity(unchecked)
     private var errorReported = false
+    /// The CPU of the packet being read.
+    @exclusivity(unchecked)
+    private var packetCPU: Int32 = -1
 
     static let lostPacketsOffset = -1
     static let lostEventsOffset = -2
@@ -131,6 +134,7 @@ public final class CTFEventStream: EventStream {
         decoder = d
         inPacket = true
         packetIndex = index
+        packetCPU = packet.cpu
         pendingLostEvents = lostEventsRecord(packetIndex: index)
         return lostPacketsRecord(packetIndex: index)
     }
@@ -195,10 +199,10 @@ public final class CTFEventStream: EventStream {
             timestamp = ns
         }
         eventStart = start
-        pendingBody = event
+        pendingBody = event.takeUnretainedValue()
         lastTimestamp = timestamp
-        return EventRecord(timestamp: timestamp, cpu: stream.packets[packetIndex].cpu,
-                           classIndex: Int32(event.index), stream: Int32(streamIndex), kind: .event,
+        return EventRecord(timestamp: timestamp, cpu: packetCPU,
+                           classIndex: Int32(event._withUnsafeGuaranteedRef { $0.index }), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
     }
 

@@ -221,9 +221,10 @@ public final class CTFTrace: Trace {
         return (decoder, stream, packet)
     }
 
-    /// Decodes the event header; returns the event's class.
+    /// Decodes the event header; returns the event's class (unretained: the trace owns it).
     @inline(__always)
-    static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws -> CompiledEventClass {
+    static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws
+        -> Unmanaged<CompiledEventClass> {
         decoder.hasEventID = false
         let start = decoder.position
         if let header = streamClass.eventHeaderSkip { try decoder.skip(header) }
@@ -238,7 +239,7 @@ public final class CTFTrace: Trace {
             throw DecodeFailure(bitPosition: decoder.position,
                                 message: "event header has no id and stream class \(streamClass.streamClass.id) has \(streamClass.streamClass.eventClasses.count) event classes")
         }
-        return event
+        return Unmanaged.passUnretained(event)
     }
 
     // Pre-specialized for TraceKit's formatters, which call through the `Trace` protocol.
@@ -256,11 +257,11 @@ public final class CTFTrace: Trace {
                 if let header = compiled.packetHeader { try decoder.skip(header.skip) }
                 if let context = stream.streamClass.packetContext { try decoder.visit(context.visitAll, into: &visitor) }
             case .context:
-                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass)
+                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass).takeUnretainedValue()
                 if let context = stream.streamClass.commonContext { try decoder.visit(context.visitAll, into: &visitor) }
                 if let context = event.specificContext { try decoder.visit(context.visitAll, into: &visitor) }
             case .payload:
-                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass)
+                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass).takeUnretainedValue()
                 if let context = stream.streamClass.commonContext { try decoder.skip(context.skip) }
                 if let context = event.specificContext { try decoder.skip(context.skip) }
                 if let payload = event.payload { try decoder.visit(payload.visitAll, into: &visitor) }
