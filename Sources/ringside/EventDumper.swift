@@ -1,3 +1,5 @@
+import CTF
+import Glibc
 import TraceIO
 import TraceKit
 
@@ -10,6 +12,12 @@ struct EventDumper {
     var end: Int64? = nil
     /// `--filter`: only matching records reach the formatters.
     var filter: EventFilter? = nil
+
+    /// RINGSIDE_PARALLEL=0|1 forces sequential or threaded formatting (for measurements; the output
+    /// is the same).
+    static var parallelOverride: Bool? {
+        getenv("RINGSIDE_PARALLEL").map { String(cString: $0) == "1" }
+    }
 
     func dump(to out: OutputBuffer) throws {
         if filter != nil && (format == .babeltrace || format == .traceCmd || format == .traceCmdRaw) {
@@ -24,22 +32,25 @@ struct EventDumper {
         case .stats:
             // Decodes every field of every event, streams in parallel; prints counts.
             try StatsDump.run(set: set, to: out)
-        case .text:
-            let formatter = TextFormatter()
-            try forEachRecord { try formatter.write($0, of: set, to: out); try out.flushIfNeeded() }
-        case .json:
-            let formatter = JSONLinesFormatter()
-            try forEachRecord { try formatter.write($0, of: set, to: out); try out.flushIfNeeded() }
-        }
-    }
-
-    /// Calls `body` for every record between `begin` and `end`, in time order.
-    private func forEachRecord(_ body: (EventRecord) throws -> Void) throws {
-        let merger = try DumpFilter.makeMerger(for: set, filter: filter)
-        if let begin { try merger.seek(toTimestamp: begin) }
-        while let record = merger.current, record.timestamp <= end ?? .max {
-            try body(record)
-            try merger.advance()
+        case .text, .json:
+            // Streams are decoded and formatted on worker threads, merged in order here.
+            let json = format == .json
+            let set = self.set
+            let writer = ParallelRecordWriter(set: set) { trace -> StreamRecordFormatter in
+                if json {
+                    // CTF traces have a faster printer of the same text.
+                    if set.traces[trace] is CTFTrace { return CTFJSONStreamFormatter(set: set, trace: trace) }
+                    return JSONStreamFormatter(set: set, trace: trace)
+                }
+                return TextStreamFormatter(set: set, trace: trace)
+            }
+            writer.begin = begin
+            writer.end = end
+            writer.parallel = Self.parallelOverride ?? true
+            if let filter {
+                writer.makeFilter = try DumpFilter.makeStreamFilters(filter, for: set)
+            }
+            try writer.write(to: out)
         }
     }
 }

@@ -23,6 +23,36 @@ struct PacketCaptures {
     var cpuID: UInt64?
 }
 
+/// The task fields of an event's contexts, captured while their visit plans run (see
+/// `DecodeOp.Flags.task`): the last value of each name wins, as when reading the fields one by one.
+struct TaskCapture {
+    /// `vtid`, `tid`, `vpid`, `pid`, present when bit i of `found` is set.
+    var ids: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+    var found: UInt8 = 0
+    /// The `procname` bytes (in the packet).
+    var comm: UnsafeRawBufferPointer?
+
+    /// The task id the way `CTFTrace.task(of:)` picks it: `vtid`, then `tid`, `vpid`, `pid`.
+    var pid: Int64? {
+        if found & 1 != 0 { return ids.0 }
+        if found & 2 != 0 { return ids.1 }
+        if found & 4 != 0 { return ids.2 }
+        if found & 8 != 0 { return ids.3 }
+        return nil
+    }
+
+    @inline(__always)
+    mutating func set(_ index: UInt64, _ value: Int64) {
+        switch index {
+        case 0: ids.0 = value
+        case 1: ids.1 = value
+        case 2: ids.2 = value
+        default: ids.3 = value
+        }
+        found |= UInt8(1) << UInt8(index & 3)
+    }
+}
+
 /// Runs decode plans over the bytes of one packet.
 ///
 /// The decoder owns no memory: `base` points into a mapped file (or any byte medium) and `slots`
@@ -42,6 +72,8 @@ struct FieldDecoder {
     let slotCount: Int
     /// Where packet properties go while a packet header and context are decoded (nil otherwise).
     var captures: UnsafeMutablePointer<PacketCaptures>?
+    /// Where task fields go while event contexts are visited (nil otherwise).
+    var task: UnsafeMutablePointer<TaskCapture>?
 
     init(base: UnsafeRawPointer, available: Int, limit: Int, position: Int, clock: UInt64,
          slots: UnsafeMutablePointer<UInt64>, slotCount: Int) {
@@ -84,6 +116,10 @@ struct FieldDecoder {
         if op.flags.contains(.eventClassID) {
             eventID = raw
             hasEventID = true
+        }
+        if op.flags.contains(.task), let task {
+            let value = op.flags.contains(.signed) ? BitReader.signExtend(raw, size: Int(op.size)) : Int64(bitPattern: raw)
+            task.pointee.set(op.operand, value)
         }
         if op.flags.contains(.capture) && op.info >= 0 {
             switch fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) {
@@ -304,6 +340,7 @@ struct FieldDecoder {
                 let length = try stringLength()
                 if visited {
                     let bytes = UnsafeRawBufferPointer(start: base + (position >> 3), count: length)
+                    if op.flags.contains(.task) { task?.pointee.comm = bytes }
                     fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= (length &+ 1) << 3
@@ -345,6 +382,7 @@ struct FieldDecoder {
                     // Text stops at the first NUL, like babeltrace2's string conversion.
                     let text = memchr(start, 0, n).map { start.distance(to: UnsafeRawPointer($0)) } ?? n
                     let bytes = UnsafeRawBufferPointer(start: start, count: text)
+                    if op.flags.contains(.task) { task?.pointee.comm = bytes }
                     fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= n << 3

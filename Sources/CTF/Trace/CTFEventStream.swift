@@ -316,3 +316,32 @@ public final class CTFEventStream: EventStream {
         }
     }
 }
+
+extension CTFEventStream: RecordDecodingStream {
+    /// Decodes the current event's contexts and payload in one pass from where the header ended
+    /// (the cursor then moves on without decoding them again).
+    @_specialize(exported: false, where V == JSONRecordWriter)
+    @_specialize(exported: false, where V == TextRecordWriter)
+    public func decodeCurrent<V: RecordVisitor>(into visitor: inout V) throws {
+        guard let (start, event) = beginEventBody() else { return }
+        var decoder = start
+        var task = TaskCapture()
+        do {
+            try withUnsafeMutablePointer(to: &task) { capture in
+                decoder.task = capture
+                defer { decoder.task = nil }
+                visitor.beginPart(.context)
+                if let plan = stream.streamClass.commonContext?.visitAll { try decoder.visit(plan, into: &visitor) }
+                if let plan = event.specificContextVisitAll { try decoder.visit(plan, into: &visitor) }
+            }
+            if let pid = task.pid {
+                visitor.visitTask(pid: pid, comm: task.comm ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            visitor.beginPart(.payload)
+            if let plan = event.payloadVisitAll { try decoder.visit(plan, into: &visitor) }
+        } catch let failure as DecodeFailure {
+            throw failEventBody(failure)
+        }
+        try endEventBody(decoder)
+    }
+}

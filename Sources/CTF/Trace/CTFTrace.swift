@@ -243,12 +243,23 @@ public final class CTFTrace: Trace {
     }
 
     // Pre-specialized for TraceKit's formatters, which call through the `Trace` protocol.
-    @_specialize(exported: false, where V == JSONWriter)
-    @_specialize(exported: false, where V == TextFieldWriter)
+    @_specialize(exported: false, where V == JSONRecordWriter)
+    @_specialize(exported: false, where V == TextRecordWriter)
     @_specialize(exported: false, where V == FieldTreeBuilder)
     @_specialize(exported: false, where V == DecodeStatistics)
     public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
-        guard let (start, stream, packet) = try decoderAtEvent(record, slots: scratchSlots) else { return }
+        // Slots of its own for each call: cursors on other threads may decode at the same time.
+        let count = max(1, metadata.storageSlotCount)
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { buffer in
+            guard let slots = buffer.baseAddress else { return }
+            slots.initialize(repeating: 0, count: count)
+            try decodeFields(of: record, scope: scope, slots: slots, into: &visitor)
+        }
+    }
+
+    private func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, slots: UnsafeMutablePointer<UInt64>,
+                                               into visitor: inout V) throws {
+        guard let (start, stream, packet) = try decoderAtEvent(record, slots: slots) else { return }
         var decoder = start
         do {
             switch scope {
