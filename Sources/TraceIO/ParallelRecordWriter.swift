@@ -57,22 +57,24 @@ public final class ParallelRecordWriter {
         for (i, s) in sources.enumerated() {
             s.takeNextChunk(on: queue)
             if s.hasEntry {
-                merge.push(i)
+                merge.push(i, timestamp: s.chunk.records[0].timestamp)
             } else if let failure = s.chunk.failure {
                 throw failure
             }
         }
         while let top = merge.top {
-            let s = sources[top]
-            let chunk = s.chunk
-            if chunk.failsAtLastEntry && s.position == chunk.count - 1, let failure = chunk.failure {
+            // Unretained: `sources` owns the sources, each source its current chunk.
+            unowned(unsafe) let s = sources[top]
+            unowned(unsafe) let chunk = s.chunk
+            let position = s.position
+            if chunk.failsAtLastEntry && position == chunk.count - 1, let failure = chunk.failure {
                 try out.flush()
                 throw failure
             }
-            out.write(chunk.text(of: s.position))
+            out.write(chunk.text(of: position))
             try out.flushIfNeeded()
-            s.position += 1
-            if s.position == chunk.count {
+            s.position = position + 1
+            if position + 1 == chunk.count {
                 if let failure = chunk.failure {
                     try out.flush()
                     throw failure
@@ -87,7 +89,7 @@ public final class ParallelRecordWriter {
                     continue
                 }
             }
-            merge.replaceTop()
+            merge.replaceTop(timestamp: s.chunk.records[s.position].timestamp)
         }
     }
 }
@@ -304,21 +306,25 @@ final class RecordSource {
     }
 }
 
-/// A min-heap of sources by their current record, in `EventMerger`'s order.
+/// A min-heap of sources by their current record, in `EventMerger`'s order: time (kept in a flat
+/// array), then on equal times the tie-break on the records, then the source order.
 private struct SourceMerge {
     let sources: [RecordSource]
     let tieBreak: EventMerger.TieBreak?
     private(set) var members: [Int] = []
+    private var timestamps: [Int64]
 
     init(sources: [RecordSource], tieBreak: EventMerger.TieBreak?) {
         self.sources = sources
         self.tieBreak = tieBreak
+        timestamps = Array(repeating: 0, count: sources.count)
         members.reserveCapacity(sources.count)
     }
 
     var top: Int? { members.first }
 
-    mutating func push(_ i: Int) {
+    mutating func push(_ i: Int, timestamp: Int64) {
+        timestamps[i] = timestamp
         members.append(i)
         var child = members.count - 1
         while child > 0 {
@@ -337,8 +343,11 @@ private struct SourceMerge {
         }
     }
 
-    /// Restores the order after the top source moved to its next record.
-    mutating func replaceTop() { siftDown() }
+    /// Restores the order after the top source moved to its next record (at `timestamp`).
+    mutating func replaceTop(timestamp: Int64) {
+        timestamps[members[0]] = timestamp
+        siftDown()
+    }
 
     private mutating func siftDown() {
         var parent = 0
@@ -356,10 +365,15 @@ private struct SourceMerge {
 
     @inline(__always)
     private func precedes(_ a: Int, _ b: Int) -> Bool {
-        let sa = sources[a], sb = sources[b]
-        let ra = sa.chunk.records[sa.position], rb = sb.chunk.records[sb.position]
-        if ra.timestamp != rb.timestamp { return ra.timestamp < rb.timestamp }
+        let ta = timestamps[a], tb = timestamps[b]
+        if ta != tb { return ta < tb }
+        return tied(a, b)
+    }
+
+    private func tied(_ a: Int, _ b: Int) -> Bool {
         if let tieBreak {
+            let sa = sources[a], sb = sources[b]
+            let ra = sa.chunk.records[sa.position], rb = sb.chunk.records[sb.position]
             if tieBreak(ra, rb) { return true }
             if tieBreak(rb, ra) { return false }
         }

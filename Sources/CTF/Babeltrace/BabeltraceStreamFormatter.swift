@@ -240,9 +240,10 @@ final class BabeltraceStreamFormatter {
         out.append(UnsafeRawBufferPointer(headerBytes))
         let name = eventNameRanges[Int(record.classIndex)]
         out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[name]))
-        guard let (start, event) = cursor.beginEventBody() else {
+        guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
+        unowned(unsafe) let event = body.takeUnretainedValue()
         var decoder = start
         do {
             var first = true

@@ -66,6 +66,9 @@ final class CompiledEventClass {
     unowned(unsafe) let payloadSkip: DecodePlan?
     unowned(unsafe) let specificContextVisitAll: DecodePlan?
     unowned(unsafe) let payloadVisitAll: DecodePlan?
+    /// The JSON plans' tables, read on every event without reference counting.
+    let specificContextJSON: PlanView?
+    let payloadJSON: PlanView?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
 
@@ -77,6 +80,8 @@ final class CompiledEventClass {
         payloadSkip = payload?.skip
         specificContextVisitAll = specificContext?.visitAll
         payloadVisitAll = payload?.visitAll
+        specificContextJSON = specificContext?.json.view
+        payloadJSON = payload?.json.view
         index = definition.index
     }
 }

@@ -143,6 +143,32 @@ final class VariantTable {
     }
 }
 
+/// A plan's tables as plain pointers, for hot paths that must not touch reference counts. Valid
+/// while the plan lives (plans live as long as their trace).
+struct PlanView {
+    let ops: UnsafePointer<DecodeOp>
+    let count: Int
+    let text: UnsafePointer<UInt8>
+    let labelStarts: UnsafePointer<UInt64>
+    let labelTexts: UnsafePointer<UInt64>
+    let selectors: UnsafeBufferPointer<VariantSelector>
+
+    /// The rendered labels of an enumeration value, empty when no label holds it.
+    @inline(__always)
+    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
+        let first = Int(op.pointee.labelStart)
+        var low = first, high = first + Int(op.pointee.labelCount)
+        while low < high {
+            let mid = (low + high) >> 1
+            if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
+        }
+        if low == first { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let packed = labelTexts[low - 1]
+        return UnsafeRawBufferPointer(start: text + Int(truncatingIfNeeded: packed >> 32),
+                                      count: Int(truncatingIfNeeded: packed & 0xFFFF_FFFF))
+    }
+}
+
 /// Compiled decoding of one scope (a packet header, an event payload, ...). Immutable once built,
 /// so threads share it; its tables are also kept in plain buffers the hot paths read without
 /// reference counting.
@@ -182,6 +208,8 @@ final class DecodePlan {
     let labelStartsBuffer: UnsafeBufferPointer<UInt64>
     let labelTextsBuffer: UnsafeBufferPointer<UInt64>
     let variantSelectorsBuffer: UnsafeBufferPointer<VariantSelector>
+    /// The same tables as plain pointers.
+    let view: PlanView
 
     /// - Parameter marksTask: a context scope: its top-level task fields are marked `.task` in
     ///   `visitAll` plans.
@@ -207,6 +235,12 @@ final class DecodePlan {
         labelStartsBuffer = Self.copy(labelStarts)
         labelTextsBuffer = Self.copy(labelTexts)
         variantSelectorsBuffer = Self.copy(variantSelectors)
+        // `copy` always allocates (at least one element), so the base addresses exist.
+        view = PlanView(ops: opsBuffer.baseAddress.unsafelyUnwrapped, count: opsBuffer.count,
+                        text: textBuffer.baseAddress.unsafelyUnwrapped,
+                        labelStarts: labelStartsBuffer.baseAddress.unsafelyUnwrapped,
+                        labelTexts: labelTextsBuffer.baseAddress.unsafelyUnwrapped,
+                        selectors: variantSelectorsBuffer)
     }
 
     deinit {

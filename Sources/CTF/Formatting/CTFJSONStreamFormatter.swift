@@ -10,7 +10,11 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
     @exclusivity(unchecked) private var names: ByteBuffer
     @exclusivity(unchecked) private var nameRanges: [Range<Int>] = []
     @exclusivity(unchecked) private var traceKey: Range<Int>
-    @exclusivity(unchecked) private unowned(unsafe) var cursor: CTFEventStream?
+    @exclusivity(unchecked) private var cursor: Unmanaged<CTFEventStream>?
+    /// The stream event context's plan.
+    @exclusivity(unchecked) private var commonContext: PlanView?
+    /// Keeps the cursor alive (`cursor` is read without reference counting).
+    private var cursorObject: CTFEventStream?
     @exclusivity(unchecked) private var context = ByteBuffer(capacity: 1 << 10)
     @exclusivity(unchecked) private var closed = false
 
@@ -36,7 +40,9 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
 
     public func attach(_ cursor: EventStream) {
         generic.attach(cursor)
-        self.cursor = cursor as? CTFEventStream
+        cursorObject = cursor as? CTFEventStream
+        self.cursor = cursorObject.map { Unmanaged.passUnretained($0) }
+        commonContext = cursorObject?.stream.streamClass.commonContext?.json.view
     }
 
     public func close() {
@@ -53,9 +59,15 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
             try generic.format(record, into: &out)
             return
         }
-        guard let (start, event) = cursor.beginEventBody() else {
+        try cursor._withUnsafeGuaranteedRef { try format(record, cursor: $0, into: &out) }
+    }
+
+    @inline(__always)
+    private func format(_ record: EventRecord, cursor: CTFEventStream, into out: inout ByteBuffer) throws {
+        guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
+        let (specificContext, payload) = body._withUnsafeGuaranteedRef { ($0.specificContextJSON, $0.payloadJSON) }
         let mark = out.count
         out.append("{\"time\":")
         out.appendDecimal(record.timestamp)
@@ -72,10 +84,10 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
                 decoder.task = capture
                 defer { decoder.task = nil }
                 var first = true
-                if let plan = cursor.stream.streamClass.commonContext?.json {
+                if let plan = commonContext {
                     try decoder.printJSONMembers(plan, to: &context, first: &first)
                 }
-                if let plan = event.specificContext?.json {
+                if let plan = specificContext {
                     try decoder.printJSONMembers(plan, to: &context, first: &first)
                 }
             }
@@ -86,7 +98,7 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
                 JSONText.writeString(task.comm ?? UnsafeRawBufferPointer(start: nil, count: 0), to: &out)
             }
             out.append(",\"fields\":{")
-            if let plan = event.payload?.json {
+            if let plan = payload {
                 var first = true
                 try decoder.printJSONMembers(plan, to: &out, first: &first)
             }

@@ -1,30 +1,6 @@
 import Glibc
 import TraceKit
 
-/// The pre-rendered parts of a `.json` plan the printer reads, borrowed for one scope.
-private struct JSONTables {
-    let ops: UnsafePointer<DecodeOp>
-    let text: UnsafePointer<UInt8>
-    let labelStarts: UnsafePointer<UInt64>
-    let labelTexts: UnsafePointer<UInt64>
-    let selectors: UnsafeBufferPointer<VariantSelector>
-
-    /// The rendered labels of an enumeration value (`"A","B"`), empty when no label holds it.
-    @inline(__always)
-    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
-        let first = Int(op.pointee.labelStart)
-        var low = first, high = first + Int(op.pointee.labelCount)
-        while low < high {
-            let mid = (low + high) >> 1
-            if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
-        }
-        if low == first { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let packed = labelTexts[low - 1]
-        return UnsafeRawBufferPointer(start: text + Int(truncatingIfNeeded: packed >> 32),
-                                      count: Int(truncatingIfNeeded: packed & 0xFFFF_FFFF))
-    }
-}
-
 /// Decodes a scope with its `.json` plan and writes its fields as JSON members, exactly as
 /// `JSONRecordWriter` writes the visits of the same plan (`"name":value`, arrays, objects for
 /// structures and variants, `{"value":N,"labels":[...]}` for enumerations), with the keys rendered
@@ -32,19 +8,15 @@ private struct JSONTables {
 extension FieldDecoder {
     /// Writes the members of `plan`'s scope; `first` tells whether no member was written before
     /// (else a comma precedes the first), and is false afterwards if any was written.
-    mutating func printJSONMembers(_ plan: DecodePlan, to out: inout ByteBuffer, first: inout Bool) throws {
-        guard let ops = plan.opsBuffer.baseAddress else { return }
-        var tables = JSONTables(ops: ops,
-                                text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
-                                labelStarts: plan.labelStartsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                selectors: plan.variantSelectorsBuffer)
+    mutating func printJSONMembers(_ plan: PlanView, to out: inout ByteBuffer, first: inout Bool) throws {
+        var tables = plan
+        // The tables go by address: the recursive printer should not copy them at each call.
         try withUnsafePointer(to: &tables) { t in
-            try printJSON(t, 0..<plan.opsBuffer.count, &out, first: &first)
+            try printJSON(t, 0..<plan.count, &out, first: &first)
         }
     }
 
-    private mutating func printJSON(_ t: UnsafePointer<JSONTables>, _ range: Range<Int>, _ out: inout ByteBuffer,
+    private mutating func printJSON(_ t: UnsafePointer<PlanView>, _ range: Range<Int>, _ out: inout ByteBuffer,
                                     first: inout Bool) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {

@@ -127,7 +127,8 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         try cursor.advance()
         while let record = cursor.current {
             stats.count(record, name: "")
-            if case .event = record.kind, let (start, event) = cursor.beginEventBody() {
+            if case .event = record.kind, let (start, body) = cursor.beginEventBody() {
+                unowned(unsafe) let event = body.takeUnretainedValue()
                 perClass[Int(record.classIndex)] += 1
                 var decoder = start
                 do {

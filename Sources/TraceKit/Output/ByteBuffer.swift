@@ -110,14 +110,14 @@ public struct ByteBuffer {
     /// Decimal digits of `value`.
     @inlinable
     public mutating func appendDecimal(_ value: UInt64) {
-        reserve(24)
+        reserve(20)
         used &+= DecimalDigits.write(value, to: base + used)
     }
 
     /// Decimal digits of `value`, with a leading `-` when negative.
     @inlinable
     public mutating func appendDecimal(_ value: Int64) {
-        reserve(25)
+        reserve(21)
         if value < 0 {
             base[used] = UInt8(ascii: "-")
             used &+= 1
@@ -174,76 +174,97 @@ public enum DecimalDigits {
     /// Number of decimal digits in `value`.
     @inlinable @inline(__always)
     public static func count(_ value: UInt64) -> Int {
-        // ~log10 from the bit length, corrected by one comparison.
-        let bits = 64 &- (value | 1).leadingZeroBitCount
-        let guess = (bits &* 1233) >> 12
-        return guess &+ ((value | 1) >= powerOfTen(guess) ? 1 : 0)
+        // Comparisons with constants: no table to load, and predictable for the repeated
+        // magnitudes of a trace's fields.
+        let v = value
+        if v < 100_000_000 {
+            if v < 10_000 {
+                if v < 100 { return v < 10 ? 1 : 2 }
+                return v < 1_000 ? 3 : 4
+            }
+            if v < 1_000_000 { return v < 100_000 ? 5 : 6 }
+            return v < 10_000_000 ? 7 : 8
+        }
+        if v < 10_000_000_000_000_000 {
+            if v < 1_000_000_000_000 {
+                if v < 10_000_000_000 { return v < 1_000_000_000 ? 9 : 10 }
+                return v < 100_000_000_000 ? 11 : 12
+            }
+            if v < 100_000_000_000_000 { return v < 10_000_000_000_000 ? 13 : 14 }
+            return v < 1_000_000_000_000_000 ? 15 : 16
+        }
+        if v < 1_000_000_000_000_000_000 { return v < 100_000_000_000_000_000 ? 17 : 18 }
+        return v < 10_000_000_000_000_000_000 ? 19 : 20
     }
 
+    /// Writes the `n` digits of `value` (< 10^8, exactly `n` = `count(value)` of them) ending at `end`.
     @inlinable @inline(__always)
-    static func powerOfTen(_ n: Int) -> UInt64 {
-        // 10^n for n in 0...19, without a global array (no lazy initialization check).
-        switch n {
-        case 0: return 1
-        case 1: return 10
-        case 2: return 100
-        case 3: return 1_000
-        case 4: return 10_000
-        case 5: return 100_000
-        case 6: return 1_000_000
-        case 7: return 10_000_000
-        case 8: return 100_000_000
-        case 9: return 1_000_000_000
-        case 10: return 10_000_000_000
-        case 11: return 100_000_000_000
-        case 12: return 1_000_000_000_000
-        case 13: return 10_000_000_000_000
-        case 14: return 100_000_000_000_000
-        case 15: return 1_000_000_000_000_000
-        case 16: return 10_000_000_000_000_000
-        case 17: return 100_000_000_000_000_000
-        case 18: return 1_000_000_000_000_000_000
-        default: return 10_000_000_000_000_000_000
+    static func writeSmall(_ value: UInt32, ending end: UnsafeMutableRawPointer) {
+        let table = UnsafeRawPointer(pairs.utf8Start)
+        var end = end
+        var v = value
+        while v >= 100 {
+            let q = v / 100
+            let r = Int(truncatingIfNeeded: v &- q &* 100)
+            end -= 2
+            end.storeBytes(of: table.loadUnaligned(fromByteOffset: r &* 2, as: UInt16.self), as: UInt16.self)
+            v = q
+        }
+        if v >= 10 {
+            end -= 2
+            end.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self), as: UInt16.self)
+        } else {
+            end -= 1
+            end.storeBytes(of: UInt8(truncatingIfNeeded: v) &+ 48, as: UInt8.self)
         }
     }
 
-    /// Writes the digits of `value` at `p` (room for 24 bytes, of which the ones after the digits
-    /// are scratch); returns how many digits.
+    /// Writes exactly eight digits of `value` (< 10^8, zero-padded) at `p`.
+    @inlinable @inline(__always)
+    static func writeEight(_ value: UInt32, to p: UnsafeMutableRawPointer) {
+        let table = UnsafeRawPointer(pairs.utf8Start)
+        let high = value / 10_000
+        let low = value &- high &* 10_000
+        let a = high / 100, b = high &- a &* 100
+        let c = low / 100, d = low &- c &* 100
+        p.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: a) &* 2, as: UInt16.self), as: UInt16.self)
+        p.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: b) &* 2, as: UInt16.self),
+                     toByteOffset: 2, as: UInt16.self)
+        p.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: c) &* 2, as: UInt16.self),
+                     toByteOffset: 4, as: UInt16.self)
+        p.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: d) &* 2, as: UInt16.self),
+                     toByteOffset: 6, as: UInt16.self)
+    }
+
+    /// Writes the digits of `value` at `p` (room for 20 bytes); returns how many.
     @inlinable @inline(__always)
     public static func write(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
         if value < 10 {
             p.pointee = UInt8(truncatingIfNeeded: value) &+ 48
             return 1
         }
-        // Digits are made from the right into scratch space, then copied with three word moves
-        // (no digit count, no length-dependent copy).
-        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &scratch) { s -> Int in
-            guard let base = s.baseAddress else { return 0 }
-            let table = UnsafeRawPointer(pairs.utf8Start)
-            var start = 24
-            var v = value
-            while v >= 100 {
-                let q = v / 100
-                let r = Int(truncatingIfNeeded: v &- q &* 100)
-                start &-= 2
-                s.storeBytes(of: table.loadUnaligned(fromByteOffset: r &* 2, as: UInt16.self), toByteOffset: start, as: UInt16.self)
-                v = q
-            }
-            if v >= 10 {
-                start &-= 2
-                s.storeBytes(of: table.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self),
-                             toByteOffset: start, as: UInt16.self)
-            } else {
-                start &-= 1
-                s.storeBytes(of: UInt8(truncatingIfNeeded: v) &+ 48, toByteOffset: start, as: UInt8.self)
-            }
-            let digits = base + start
-            let d = UnsafeMutableRawPointer(p)
-            d.storeBytes(of: digits.loadUnaligned(as: UInt64.self), as: UInt64.self)
-            d.storeBytes(of: digits.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
-            d.storeBytes(of: digits.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
-            return 24 &- start
+        let start = UnsafeMutableRawPointer(p)
+        if value < 100_000_000 {
+            let n = count(value)
+            writeSmall(UInt32(truncatingIfNeeded: value), ending: start + n)
+            return n
         }
+        // Eight digits at a time with 32-bit arithmetic: the leading part, then full groups.
+        let high = value / 100_000_000
+        let low = UInt32(truncatingIfNeeded: value &- high &* 100_000_000)
+        var n: Int
+        if high < 100_000_000 {
+            n = count(high)
+            writeSmall(UInt32(truncatingIfNeeded: high), ending: start + n)
+        } else {
+            let top = high / 100_000_000
+            let middle = UInt32(truncatingIfNeeded: high &- top &* 100_000_000)
+            n = count(top)
+            writeSmall(UInt32(truncatingIfNeeded: top), ending: start + n)
+            writeEight(middle, to: start + n)
+            n &+= 8
+        }
+        writeEight(low, to: start + n)
+        return n &+ 8
     }
 }
