@@ -66,7 +66,9 @@ final class CompiledEventClass {
     unowned(unsafe) let payloadSkip: DecodePlan?
     unowned(unsafe) let specificContextVisitAll: DecodePlan?
     unowned(unsafe) let payloadVisitAll: DecodePlan?
-    /// The JSON plans' tables, read on every event without reference counting.
+    /// The `visitAll` and JSON plans' tables, read on every event without reference counting.
+    let specificContextAll: PlanView?
+    let payloadAll: PlanView?
     let specificContextJSON: PlanView?
     let payloadJSON: PlanView?
     /// Index in `TraceMetadata.eventClasses`.
@@ -80,6 +82,8 @@ final class CompiledEventClass {
         payloadSkip = payload?.skip
         specificContextVisitAll = specificContext?.visitAll
         payloadVisitAll = payload?.visitAll
+        specificContextAll = specificContext?.visitAll.view
+        payloadAll = payload?.visitAll.view
         specificContextJSON = specificContext?.json.view
         payloadJSON = payload?.json.view
         index = definition.index

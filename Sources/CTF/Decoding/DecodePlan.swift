@@ -151,21 +151,35 @@ struct PlanView {
     let text: UnsafePointer<UInt8>
     let labelStarts: UnsafePointer<UInt64>
     let labelTexts: UnsafePointer<UInt64>
+    let labelCounts: UnsafePointer<UInt64>
     let selectors: UnsafeBufferPointer<VariantSelector>
 
-    /// The rendered labels of an enumeration value, empty when no label holds it.
+    /// The interval of an enumeration value (index in `labelStarts`), nil when no label holds it.
     @inline(__always)
-    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
+    func labelInterval(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> Int? {
         let first = Int(op.pointee.labelStart)
         var low = first, high = first + Int(op.pointee.labelCount)
         while low < high {
             let mid = (low + high) >> 1
             if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
         }
-        if low == first { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let packed = labelTexts[low - 1]
+        return low == first ? nil : low - 1
+    }
+
+    /// The rendered labels of an enumeration value, empty when no label holds it.
+    @inline(__always)
+    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
+        guard let interval = labelInterval(op, key: key) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let packed = labelTexts[interval]
         return UnsafeRawBufferPointer(start: text + Int(truncatingIfNeeded: packed >> 32),
                                       count: Int(truncatingIfNeeded: packed & 0xFFFF_FFFF))
+    }
+
+    /// How many labels hold an enumeration value.
+    @inline(__always)
+    func labelCount(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> Int {
+        guard let interval = labelInterval(op, key: key) else { return 0 }
+        return Int(truncatingIfNeeded: labelCounts[interval])
     }
 }
 
@@ -194,6 +208,8 @@ final class DecodePlan {
     /// interval's labels in `text` (`start << 32 | count`).
     let labelStarts: [UInt64]
     let labelTexts: [UInt64]
+    /// Number of labels of each interval.
+    let labelCounts: [UInt64]
     /// Variant tag ranges in babeltrace2's lookup order; a variant op's are `labelCount` of them
     /// from `labelStart` (`.signed` when the tag is signed).
     let variantSelectors: [VariantSelector]
@@ -207,6 +223,7 @@ final class DecodePlan {
     let textBuffer: UnsafeBufferPointer<UInt8>
     let labelStartsBuffer: UnsafeBufferPointer<UInt64>
     let labelTextsBuffer: UnsafeBufferPointer<UInt64>
+    let labelCountsBuffer: UnsafeBufferPointer<UInt64>
     let variantSelectorsBuffer: UnsafeBufferPointer<VariantSelector>
     /// The same tables as plain pointers.
     let view: PlanView
@@ -234,12 +251,15 @@ final class DecodePlan {
         textBuffer = Self.copy(text)
         labelStartsBuffer = Self.copy(labelStarts)
         labelTextsBuffer = Self.copy(labelTexts)
+        labelCounts = compiler.labelCounts
+        labelCountsBuffer = Self.copy(labelCounts)
         variantSelectorsBuffer = Self.copy(variantSelectors)
         // `copy` always allocates (at least one element), so the base addresses exist.
         view = PlanView(ops: opsBuffer.baseAddress.unsafelyUnwrapped, count: opsBuffer.count,
                         text: textBuffer.baseAddress.unsafelyUnwrapped,
                         labelStarts: labelStartsBuffer.baseAddress.unsafelyUnwrapped,
                         labelTexts: labelTextsBuffer.baseAddress.unsafelyUnwrapped,
+                        labelCounts: labelCountsBuffer.baseAddress.unsafelyUnwrapped,
                         selectors: variantSelectorsBuffer)
     }
 
@@ -249,6 +269,7 @@ final class DecodePlan {
         textBuffer.deallocate()
         labelStartsBuffer.deallocate()
         labelTextsBuffer.deallocate()
+        labelCountsBuffer.deallocate()
         variantSelectorsBuffer.deallocate()
     }
 
@@ -275,6 +296,7 @@ private final class PlanCompiler {
     var text: [UInt8] = []
     var labelStarts: [UInt64] = []
     var labelTexts: [UInt64] = []
+    var labelCounts: [UInt64] = []
     var variantSelectors: [VariantSelector] = []
     let mode: Mode
     /// Whether top-level task fields get the `.task` flag.
@@ -387,6 +409,7 @@ private final class PlanCompiler {
             rendered.deallocate()
             labelStarts.append(interval.start)
             labelTexts.append(UInt64(UInt32(start)) << 32 | UInt64(UInt32(count)))
+            labelCounts.append(UInt64(interval.labels.count))
         }
     }
 

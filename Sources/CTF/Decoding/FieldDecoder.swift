@@ -89,12 +89,12 @@ struct FieldDecoder {
     // MARK: - Shared steps
 
     @inline(__always)
-    private func failure(_ message: String) -> DecodeFailure {
+    func failure(_ message: String) -> DecodeFailure {
         DecodeFailure(bitPosition: position, message: message)
     }
 
     @inline(__always)
-    private mutating func alignAndCheck(_ alignment: Int32, _ size: Int) throws {
+    mutating func alignAndCheck(_ alignment: Int32, _ size: Int) throws {
         position = BitReader.align(position, Int(alignment))
         if position &+ size > limit {
             throw failure(size == 0 ? "field alignment goes past the end of the packet content"
@@ -174,7 +174,7 @@ struct FieldDecoder {
 
     /// Length in bytes of the NUL-terminated string at the (byte-aligned) position.
     @inline(__always)
-    private func stringLength() throws -> Int {
+    func stringLength() throws -> Int {
         let start = position >> 3
         let end = limit >> 3
         guard start <= end else { throw failure("string starts past the end of the packet content") }
@@ -185,14 +185,14 @@ struct FieldDecoder {
     }
 
     @inline(__always)
-    private func slotValue(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
+    func slotValue(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
         let slot = Int(op.pointee.slot)
         guard slot >= 0 && slot < slotCount else { throw failure("unresolved sequence length or variant tag") }
         return slots[slot]
     }
 
     @inline(__always)
-    private func count(_ value: UInt64, elementBits: Int) throws -> Int {
+    func count(_ value: UInt64, elementBits: Int) throws -> Int {
         // Any count whose bytes cannot fit in the packet is an error, so large values never overflow.
         guard value <= UInt64(limit) else {
             throw failure("length \(value) goes past the end of the packet content")

@@ -36,10 +36,7 @@ extension FieldDecoder {
             switch op.pointee.code {
             case .integer, .enumeration:
                 let size = Int(op.pointee.size)
-                position = BitReader.align(position, Int(op.pointee.alignment))
-                guard position &+ size <= limit else {
-                    throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
-                }
+                try alignAndCheck(op.pointee.alignment, size)
                 let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
                                          bigEndian: flags.contains(.bigEndian))
                 position &+= size
@@ -62,13 +59,9 @@ extension FieldDecoder {
                     }
                 }
             case .string:
-                position = BitReader.align(position, 8)
+                try alignAndCheck(8, 0)
                 let start = position >> 3
-                let end = limit >> 3
-                guard start <= end, let nul = memchr(base + start, 0, end - start) else {
-                    throw DecodeFailure(bitPosition: position, message: "string is not terminated before the end of the packet content")
-                }
-                let length = base.distance(to: UnsafeRawPointer(nul)) - start
+                let length = try stringLength()
                 if shown {
                     let bytes = UnsafeRawBufferPointer(start: base + start, count: length)
                     if flags.contains(.task) { task?.pointee.comm = bytes }
@@ -76,11 +69,8 @@ extension FieldDecoder {
                 }
                 position &+= (length &+ 1) << 3
             case .textArray, .textSequence:
-                position = BitReader.align(position, 8)
-                let n = op.pointee.code == .textArray ? op.pointee.operand : try storedJSONValue(op)
-                guard n <= UInt64(limit), position &+ Int(n) &* 8 <= limit else {
-                    throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
-                }
+                try alignAndCheck(8, 0)
+                let n = try count(op.pointee.code == .textArray ? op.pointee.operand : try slotValue(op), elementBits: 8)
                 if shown {
                     // Text stops at the first NUL, like babeltrace2's string conversion.
                     let start = base + (position >> 3)
@@ -92,10 +82,7 @@ extension FieldDecoder {
                 position &+= Int(n) << 3
             case .float:
                 let size = Int(op.pointee.size)
-                position = BitReader.align(position, Int(op.pointee.alignment))
-                guard position &+ size <= limit else {
-                    throw DecodeFailure(bitPosition: position, message: "a \(size)-bit field goes past the end of the packet content")
-                }
+                try alignAndCheck(op.pointee.alignment, size)
                 let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
                                          bigEndian: flags.contains(.bigEndian))
                 position &+= size
@@ -105,10 +92,7 @@ extension FieldDecoder {
                 }
             case .structBegin:
                 if shown { out.append(UInt8(ascii: "{")) }
-                position = BitReader.align(position, Int(op.pointee.alignment))
-                if position > limit {
-                    throw DecodeFailure(bitPosition: position, message: "structure alignment goes past the end of the packet content")
-                }
+                try alignAndCheck(op.pointee.alignment, 0)
                 let end = Int(op.pointee.end)
                 var inner = true
                 try printJSON(t, (pc + 1)..<(end - 1), &out, first: &inner)
@@ -116,11 +100,8 @@ extension FieldDecoder {
                 pc = end
                 continue
             case .array, .sequence:
-                let n = op.pointee.code == .array ? op.pointee.operand : try storedJSONValue(op)
-                position = BitReader.align(position, Int(op.pointee.alignment))
-                if position > limit {
-                    throw DecodeFailure(bitPosition: position, message: "array alignment goes past the end of the packet content")
-                }
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = op.pointee.code == .array ? op.pointee.operand : try slotValue(op)
                 if shown { out.append(UInt8(ascii: "[")) }
                 let end = Int(op.pointee.end)
                 let body = (pc + 1)..<end
@@ -131,17 +112,16 @@ extension FieldDecoder {
                     try printJSON(t, body, &out, first: &inner)
                     i &+= 1
                     if position == before && n - i > 1 << 20 {
-                        throw DecodeFailure(bitPosition: position, message: "\(n) empty array elements")
+                        throw failure("\(n) empty array elements")
                     }
                 }
                 if shown { out.append(UInt8(ascii: "]")) }
                 pc = end
                 continue
             case .variant:
-                let tag = try storedJSONValue(op)
+                let tag = try slotValue(op)
                 guard let option = FieldDecoder.variantOption(op.pointee, tag: tag, t.pointee.selectors) else {
-                    throw DecodeFailure(bitPosition: position,
-                                        message: "no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
+                    throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
                 if shown { out.append(UInt8(ascii: "{")) }
                 var inner = true
@@ -150,18 +130,12 @@ extension FieldDecoder {
                 pc = Int(op.pointee.end)
                 continue
             case .skip:
-                position = BitReader.align(position, Int(op.pointee.alignment)) &+ Int(op.pointee.operand)
-                if position > limit {
-                    throw DecodeFailure(bitPosition: position, message: "a field goes past the end of the packet content")
-                }
+                try alignAndCheck(op.pointee.alignment, Int(op.pointee.operand))
+                position &+= Int(op.pointee.operand)
             case .skipSequence:
-                position = BitReader.align(position, Int(op.pointee.alignment))
-                let n = try storedJSONValue(op)
-                let (total, overflow) = Int(clamping: n).multipliedReportingOverflow(by: Int(op.pointee.size))
-                guard n <= UInt64(limit), !overflow, position &+ total <= limit else {
-                    throw DecodeFailure(bitPosition: position, message: "length \(n) goes past the end of the packet content")
-                }
-                position &+= total
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = try count(try slotValue(op), elementBits: Int(op.pointee.size))
+                position &+= n &* Int(op.pointee.size)
             case .structEnd:
                 break
             }
@@ -189,14 +163,5 @@ extension FieldDecoder {
             let value = flags.contains(.signed) ? BitReader.signExtend(raw, size: size) : Int64(bitPattern: raw)
             task.pointee.set(op.pointee.operand, value)
         }
-    }
-
-    @inline(__always)
-    private func storedJSONValue(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
-        let slot = Int(op.pointee.slot)
-        guard slot >= 0 && slot < slotCount else {
-            throw DecodeFailure(bitPosition: position, message: "unresolved sequence length or variant tag")
-        }
-        return slots[slot]
     }
 }
