@@ -95,7 +95,9 @@ public final class CTFJSONStreamFormatter: StreamRecordFormatter {
                 out.append(",\"pid\":")
                 out.appendDecimal(pid)
                 out.append(",\"comm\":")
-                JSONText.writeString(task.comm ?? UnsafeRawBufferPointer(start: nil, count: 0), to: &out)
+                TaskNameText.withWellFormed(task.comm ?? UnsafeRawBufferPointer(start: nil, count: 0)) {
+                    JSONText.writeString($0, to: &out)
+                }
             }
             out.append(",\"fields\":{")
             if let plan = payload {

@@ -130,7 +130,7 @@ public struct JSONRecordWriter: RecordVisitor {
         line.append(",\"pid\":")
         line.appendDecimal(pid)
         line.append(",\"comm\":")
-        JSONText.writeString(comm, to: &line)
+        TaskNameText.withWellFormed(comm) { JSONText.writeString($0, to: &line) }
     }
 
     @inlinable

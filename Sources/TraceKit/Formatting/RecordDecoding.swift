@@ -29,3 +29,21 @@ public protocol RecordDecodingStream: EventStream {
     /// nothing for lost-events records.
     func decodeCurrent<V: RecordVisitor>(into visitor: inout V) throws
 }
+
+/// Task names as the formatters print them: ill-formed UTF-8 replaced by U+FFFD the way
+/// `String(decoding:as:)` replaces it (`TaskRef.comm` is a `String`), so a name read as bytes
+/// prints the same as one read through `Trace.task(of:)`.
+public enum TaskNameText {
+    @inlinable
+    public static func withWellFormed<R>(_ bytes: UnsafeRawBufferPointer,
+                                         _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var ascii = true
+        for b in bytes where b >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return try body(bytes) }
+        var text = String(decoding: bytes, as: UTF8.self)
+        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -141,7 +141,7 @@ public struct TextRecordWriter: RecordVisitor {
 
     public mutating func visitTask(pid: Int64, comm: UnsafeRawBufferPointer) {
         leaveAside()
-        line.append(comm)
+        TaskNameText.withWellFormed(comm) { line.append($0) }
         line.append(UInt8(ascii: "-"))
         line.appendDecimal(pid)
         line.append(UInt8(ascii: " "))
