@@ -25,7 +25,7 @@ struct DumpCommand: ParsableCommand {
     @Option(name: .long, help: "Last time to print.")
     var end: String?
 
-    @Option(name: .long, help: "Print only events matching EXPR (the viewer's filter language, e.g. 'event == \"sched_switch\" && prev_pid == 42').")
+    @Option(name: .long, help: "Print only events matching EXPR (the viewer's filter language, e.g. 'event == \"sched_switch\" && prev_pid == 42'); with babeltrace and trace-cmd formats, the lines printed are the tool's lines for those events.")
     var filter: String?
 
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")

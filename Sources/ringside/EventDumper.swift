@@ -20,18 +20,28 @@ struct EventDumper {
     }
 
     func dump(to out: OutputBuffer) throws {
-        if filter != nil && (format == .babeltrace || format == .traceCmd || format == .traceCmdRaw) {
-            throw ValidationFailure("--filter works with --format text and json (\(format.rawValue) prints exactly what its tool prints)")
-        }
+        // Per-stream filters: each stream's records are tested on the thread that reads them.
+        let makeFilter = try filter.map { try DumpFilter.makeStreamFilters($0, for: set) }
         switch format {
         case .babeltrace:
             // The CTF reader's own pipeline: per-stream formatting in parallel, merged in order.
-            try BabeltraceDump.run(set: set, to: out, begin: begin, end: end)
+            try BabeltraceDump.run(set: set, to: out, begin: begin, end: end, filter: makeFilter)
         case .traceCmd, .traceCmdRaw:
-            try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, to: out)
+            // trace-cmd has no time range: `--begin`/`--end` select records like a filter.
+            var select = makeFilter
+            if begin != nil || end != nil {
+                let low = begin ?? .min, high = end ?? .max
+                select = { source in
+                    let inner = try makeFilter?(source)
+                    return { record in
+                        record.timestamp >= low && record.timestamp <= high && (inner?(record) ?? true)
+                    }
+                }
+            }
+            try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, filter: select, to: out)
         case .stats:
             // Decodes every field of every event, streams in parallel; prints counts.
-            try StatsDump.run(set: set, to: out)
+            try StatsDump.run(set: set, to: out, filter: filter, begin: begin, end: end)
         case .text, .json:
             // Streams are decoded and formatted on worker threads, merged in order here.
             let json = format == .json
@@ -47,9 +57,7 @@ struct EventDumper {
             writer.begin = begin
             writer.end = end
             writer.parallel = Self.parallelOverride ?? true
-            if let filter {
-                writer.makeFilter = try DumpFilter.makeStreamFilters(filter, for: set)
-            }
+            writer.makeFilter = makeFilter
             try writer.write(to: out)
         }
     }

@@ -177,4 +177,31 @@ final class DumpPipelineTests: XCTestCase {
             XCTAssertEqual(try pipeline(set, json: true, parallel: true), golden, name)
         }
     }
+
+    /// `--format babeltrace --filter`: the lines babeltrace2 prints for the selected events (its
+    /// golden output, grepped), deltas included.
+    func testFilteredBabeltraceLinesAreTheToolsLines() throws {
+        for (name, event) in [("ust-libc", "lttng_ust_libc:malloc"), ("ust-discard", "ringside:enums"),
+                              ("ust-all-pid", "ringside:strings")] {
+            let traces = try CTFTraceDiscovery.open(path: FixturePaths.path("traces/" + name), isDirectory: true)
+            for trace in traces { trace.setDiscoveryRoot(FixturePaths.path("traces/" + name)) }
+            let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
+            let context = FilterContext(set: set, traceStart: try set.makeMerger().current?.timestamp ?? 0)
+            let golden = String(decoding: try FixturePaths.contents("golden/\(name).babeltrace.txt"), as: UTF8.self)
+            let expected = golden.split(separator: "\n").filter { $0.contains(" \(event): ") }.map { $0 + "\n" }.joined()
+            XCTAssertFalse(expected.isEmpty, name)
+            for parallel in [false, true] {
+                let dumper = try BabeltraceDumper(set: set)
+                dumper.parallel = parallel
+                dumper.makeFilter = { _ in
+                    let filter = try EventFilter("event == \"\(event)\"")
+                    return { filter.matches($0, in: context) }
+                }
+                var out: [UInt8] = []
+                let errors = OutputBuffer { _ in }
+                try dumper.dump(sink: { out += $0 }, errors: errors)
+                XCTAssertEqual(String(decoding: out, as: UTF8.self), expected, "\(name) parallel=\(parallel)")
+            }
+        }
+    }
 }

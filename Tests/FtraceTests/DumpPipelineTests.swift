@@ -59,3 +59,39 @@ final class DumpPipelineTests: XCTestCase {
         XCTAssertEqual(try pipeline(set, json: true, parallel: true), try generic(set, json: true))
     }
 }
+
+/// `dump --format trace-cmd --filter`: the lines of `trace-cmd report -N -t -F EVENT`, including
+/// its rule for `EVENTS DROPPED` lines (printed only with the event that follows the drop).
+final class FilteredReportTests: XCTestCase {
+    private func report(_ name: String, filter text: String, parallel: Bool) throws -> String {
+        let trace = try TraceDatTrace(path: Fixtures.path(name))
+        let set = TraceSet(traces: [trace])
+        let context = FilterContext(set: set, traceStart: try set.makeMerger().current?.timestamp ?? 0)
+        var report = TraceCmdReport(traces: [trace], raw: false, parallel: parallel)
+        report.makeFilter = { _ in
+            let filter = try EventFilter(text)
+            return { filter.matches($0, in: context) }
+        }
+        var errors: [TraceError] = []
+        let out = try capture { errors = try report.write(to: $0) }
+        XCTAssertEqual(errors, [])
+        return out
+    }
+
+    func testFilteredReportsMatchTraceCmd() throws {
+        for (file, event, golden) in [("lossy-v7.dat", "sys_enter", "lossy.sys_enter.tc.txt"),
+                                      ("lossy-v6.dat", "sys_enter", "lossy.sys_enter.tc.txt"),
+                                      ("instances-v7.dat", "sched_switch", "instances.sched_switch.tc.txt")] {
+            let expected = try String(contentsOfFile: Fixtures.path(golden), encoding: .utf8)
+            XCTAssertTrue(expected.contains(event))
+            for parallel in [false, true] {
+                XCTAssertEqual(try report(file, filter: "event == \"\(event)\"", parallel: parallel), expected,
+                               "\(file) \(event) parallel=\(parallel)")
+            }
+        }
+    }
+
+    func testRejectingEverythingLeavesTheHeader() throws {
+        XCTAssertEqual(try report("lossy-v7.dat", filter: "event == \"none\"", parallel: true), "cpus=2\n")
+    }
+}
