@@ -39,6 +39,8 @@ struct EventDumper {
                 }
             }
             try TraceCmdDump.dump(set, raw: format == .traceCmdRaw, filter: select, to: out)
+        case .index:
+            IndexSummaryDump.run(set: set, to: out)
         case .stats:
             // Decodes every field of every event, streams in parallel; prints counts.
             try StatsDump.run(set: set, to: out, filter: filter, begin: begin, end: end)

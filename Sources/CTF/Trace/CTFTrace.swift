@@ -187,6 +187,22 @@ public final class CTFTrace: Trace {
         }
     }
 
+    /// What the packet index holds (read from packet headers and contexts only when the trace
+    /// was opened): data streams, packets, bytes of stream data, and the packets' time range.
+    public var packetIndexSummary: (streams: Int, packets: Int, bytes: Int, begin: Int64?, end: Int64?) {
+        var packets = 0, bytes = 0
+        var begin: Int64?, end: Int64?
+        for stream in dataStreams {
+            packets += stream.packets.count
+            for packet in stream.packets {
+                bytes += packet.available
+                if let b = packet.beginNanoseconds { begin = min(begin ?? b, b) }
+                if let e = packet.endNanoseconds { end = max(end ?? e, e) }
+            }
+        }
+        return (dataStreams.count, packets, bytes, begin, end)
+    }
+
     // MARK: - Trace
 
     public func openStream(_ index: Int) throws -> EventStream {
