@@ -4,8 +4,11 @@ import TraceKit
 
 /// `dump --format babeltrace`: babeltrace2's text on standard output, its warnings on standard error.
 enum BabeltraceDump {
-    static func run(set: TraceSet, to out: OutputBuffer, begin: Int64?, end: Int64?) throws {
+    static func run(set: TraceSet, to out: OutputBuffer, begin: Int64?, end: Int64?,
+                    filter: ((Int) throws -> (EventRecord) -> Bool)? = nil) throws {
         let dumper = try BabeltraceDumper(set: set)
+        dumper.makeFilter = filter
+        if let parallel = EventDumper.parallelOverride { dumper.parallel = parallel }
         let errors = FileOutput.buffer(fd: 2)
         try out.flush()
         // Large chunks go straight to standard output.

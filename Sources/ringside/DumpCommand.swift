@@ -9,6 +9,9 @@ enum DumpFormat: String, ExpressibleByArgument, CaseIterable {
     case traceCmdRaw = "trace-cmd-raw"
     /// Counts from decoding every field of every event.
     case stats
+    /// What opening the traces indexed (CTF packets from their headers, trace.dat pages), without
+    /// reading events.
+    case index
 }
 
 struct DumpCommand: ParsableCommand {
@@ -16,7 +19,7 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print the events of traces as text or JSON Lines.")
 
-    @Option(name: .long, help: "Output format: text, json, babeltrace (CTF), trace-cmd or trace-cmd-raw (trace.dat), stats (counts from a full decode).")
+    @Option(name: .long, help: "Output format: text, json, babeltrace (CTF), trace-cmd or trace-cmd-raw (trace.dat), stats (counts from a full decode), index (what opening indexed).")
     var format: DumpFormat = .text
 
     @Option(name: .long, help: "First time to print (same clock as the output, e.g. 173.8 or 22:50:11.7).")
@@ -25,7 +28,7 @@ struct DumpCommand: ParsableCommand {
     @Option(name: .long, help: "Last time to print.")
     var end: String?
 
-    @Option(name: .long, help: "Print only events matching EXPR (the viewer's filter language, e.g. 'event == \"sched_switch\" && prev_pid == 42').")
+    @Option(name: .long, help: "Print only events matching EXPR (the viewer's filter language, e.g. 'event == \"sched_switch\" && prev_pid == 42'); with babeltrace and trace-cmd formats, the lines printed are the tool's lines for those events.")
     var filter: String?
 
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")

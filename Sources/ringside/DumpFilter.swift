@@ -1,3 +1,4 @@
+import TraceIO
 import TraceKit
 
 /// `ringside dump --filter EXPR`: records are filtered before any formatter sees them, by wrapping
@@ -10,6 +11,23 @@ enum DumpFilter {
             let pointed = error.pointing(into: text).split(separator: "\n").joined(separator: "\n  ")
             throw ValidationFailure("--filter: \(error)\n  " + pointed)
         }
+    }
+
+    /// A maker of per-stream filters for `ParallelRecordWriter`: each stream gets its own compiled
+    /// copy of `filter` (filters keep per-record state), evaluated on that stream's thread.
+    static func makeStreamFilters(_ filter: EventFilter, for set: TraceSet) throws
+        -> (Int) throws -> ParallelRecordWriter.RecordPredicate {
+        let context = try self.context(for: set)
+        let text = filter.text
+        return { _ in
+            let own = try EventFilter(text)
+            return { own.matches($0, in: context) }
+        }
+    }
+
+    /// What filters need to know about `set` (`elapsed` counts from its first record).
+    static func context(for set: TraceSet) throws -> FilterContext {
+        FilterContext(set: set, traceStart: try set.makeMerger().current?.timestamp ?? 0)
     }
 
     /// The merge of `set`, showing only records `filter` accepts (all records when nil).

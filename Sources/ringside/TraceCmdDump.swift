@@ -5,15 +5,16 @@ import TraceKit
 
 /// `ringside dump --format trace-cmd|trace-cmd-raw`: the text of `trace-cmd report -N -t [-R]`.
 enum TraceCmdDump {
-    static func dump(_ set: TraceSet, raw: Bool, to out: OutputBuffer) throws {
+    static func dump(_ set: TraceSet, raw: Bool, filter: ((Int) throws -> (EventRecord) -> Bool)? = nil,
+                     to out: OutputBuffer) throws {
         let traces = set.traces.compactMap { $0 as? TraceDatTrace }
         guard traces.count == set.traces.count else {
             throw ValidationFailure("--format \(raw ? "trace-cmd-raw" : "trace-cmd") needs trace.dat files")
         }
         // RINGSIDE_PARALLEL=0|1 forces sequential or threaded rendering (for measurements).
-        var parallel: Bool?
-        if let value = getenv("RINGSIDE_PARALLEL") { parallel = String(cString: value) == "1" }
-        let errors = try TraceCmdReport(traces: traces, raw: raw, parallel: parallel).write(to: out)
+        var report = TraceCmdReport(traces: traces, raw: raw, parallel: EventDumper.parallelOverride)
+        report.makeFilter = filter
+        let errors = try report.write(to: out)
         try out.flush()
         guard let first = errors.first else { return }
         for e in errors.dropFirst() { FileHandleOutput.standardError("ringside: \(e)\n") }

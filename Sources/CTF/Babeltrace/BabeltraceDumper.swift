@@ -21,6 +21,11 @@ public final class BabeltraceDumper {
     private var line = TextBuffer(capacity: 1 << 18)
     /// Whether to format on worker threads (the result is identical either way).
     public var parallel = true
+    /// `--filter`: makes the event filter of each stream (by index in trace then stream order; each
+    /// is used on one thread). Rejected events print nothing, and the lines of the others are the
+    /// lines babeltrace2 prints for them (time deltas still count from the previous event of the
+    /// traces, as in `babeltrace2 | grep`). Discarded-events warnings are not filtered.
+    public var makeFilter: ((Int) throws -> (EventRecord) -> Bool)?
 
     /// Fails when a trace of the set is not a CTF trace.
     public init(set: TraceSet) throws {
@@ -95,6 +100,9 @@ public final class BabeltraceDumper {
                                                                 chunkBytes: chunkBytes, chunksAhead: chunksAhead))
             }
         }
+        if let makeFilter {
+            for (i, f) in formatters.enumerated() { f.filter = try makeFilter(i) }
+        }
         let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
             ? DispatchQueue(label: "ringside.babeltrace", attributes: .concurrent) : nil
         for f in formatters { f.startProducing(on: queue) }
@@ -118,6 +126,8 @@ public final class BabeltraceDumper {
             if entry.kind == 0 {
                 write(entry, of: f, to: &line)
                 if line.count >= 1 << 16 { try flushLines(to: out) }
+            } else if entry.kind == 3 {
+                if f.hasClock { lastTimestamp = entry.timestamp }
             } else {
                 warnings.add(entry, trace: traces[f.traceIndex], traceIndex: f.traceIndex, stream: f.streamIndex)
             }
@@ -242,7 +252,7 @@ private struct FormatterHeap {
     private static func record(_ e: FormattedEntry, _ f: BabeltraceStreamFormatter) -> EventRecord {
         EventRecord(timestamp: e.timestamp, cpu: -1, classIndex: e.classIndex, stream: Int32(f.streamIndex),
                     trace: Int32(f.traceIndex),
-                    kind: e.kind == 0 ? .event : .lostEvents(count: nil, since: e.since),
+                    kind: e.kind == 0 || e.kind == 3 ? .event : .lostEvents(count: nil, since: e.since),
                     position: StreamPosition(unit: 0, offset: 0, clock: 0))
     }
 }

@@ -10,7 +10,8 @@ struct FormattedEntry {
     var textStart: Int32
     var textLength: Int32
     var classIndex: Int32
-    /// 0: event, 1: discarded events, 2: discarded packets.
+    /// 0: event, 1: discarded events, 2: discarded packets, 3: event a filter hides (its time
+    /// still counts for the next event's delta).
     var kind: UInt8
     /// Lost-events count (`UInt64.max` when unknown) and range start.
     var lostCount: UInt64
@@ -73,6 +74,8 @@ final class BabeltraceStreamFormatter {
     @exclusivity(unchecked)
     var position = 0
     let chunkBytes: Int
+    /// `--filter`: events it rejects are not printed (set before producing starts).
+    var filter: ((EventRecord) -> Bool)?
     /// Whether the stream's events have times (babeltrace2 prints no time columns otherwise).
     var hasClock: Bool { streamClass.clock != nil }
 
@@ -203,6 +206,17 @@ final class BabeltraceStreamFormatter {
                         chunk.isLast = true
                         return
                     }
+                    if let filter {
+                        var tagged = record
+                        tagged.trace = Int32(traceIndex)
+                        if !filter(tagged) {
+                            chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
+                                                                classIndex: record.classIndex, kind: 3, lostCount: 0,
+                                                                since: 0, lossFloor: cursor.earliestFutureLossBeginning))
+                            try cursor.advance()
+                            continue
+                        }
+                    }
                     let start = chunk.text.count
                     try format(record, into: &chunk.text)
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
@@ -240,9 +254,10 @@ final class BabeltraceStreamFormatter {
         out.append(UnsafeRawBufferPointer(headerBytes))
         let name = eventNameRanges[Int(record.classIndex)]
         out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[name]))
-        guard let (start, event) = cursor.beginEventBody() else {
+        guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
+        unowned(unsafe) let event = body.takeUnretainedValue()
         var decoder = start
         do {
             var first = true

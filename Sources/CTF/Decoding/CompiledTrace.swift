@@ -3,6 +3,8 @@ final class ScopePlans {
     let skip: DecodePlan
     let visitAll: DecodePlan
     let visitShown: DecodePlan
+    /// `visitAll` with JSON keys, for the JSON printer.
+    let json: DecodePlan
     /// Whether babeltrace2 prints this scope.
     let isShown: Bool
     /// Alignment of the scope's structure, in bits.
@@ -11,11 +13,14 @@ final class ScopePlans {
     /// the clock or depends on a stored value (sequence lengths, variant tags).
     let isPure: Bool
 
-    init?(_ scope: StructType?) {
+    /// - Parameter isEventContext: a stream event context or event context scope, whose top-level
+    ///   task fields (`vtid`, `procname`, ...) the `visitAll` plan captures.
+    init?(_ scope: StructType?, isEventContext: Bool = false) {
         guard let scope else { return nil }
         skip = DecodePlan(scope: scope, mode: .skip)
-        visitAll = DecodePlan(scope: scope, mode: .visitAll)
+        visitAll = DecodePlan(scope: scope, mode: .visitAll, marksTask: isEventContext)
         visitShown = DecodePlan(scope: scope, mode: .visitShown)
+        json = DecodePlan(scope: scope, mode: .json, marksTask: isEventContext)
         isShown = visitShown.isShown
         alignment = scope.alignment
         let impure: DecodeOp.Flags = [.storesSlot, .updatesClock, .capture, .eventClassID]
@@ -61,17 +66,26 @@ final class CompiledEventClass {
     unowned(unsafe) let payloadSkip: DecodePlan?
     unowned(unsafe) let specificContextVisitAll: DecodePlan?
     unowned(unsafe) let payloadVisitAll: DecodePlan?
+    /// The `visitAll` and JSON plans' tables, read on every event without reference counting.
+    let specificContextAll: PlanView?
+    let payloadAll: PlanView?
+    let specificContextJSON: PlanView?
+    let payloadJSON: PlanView?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
 
     init(_ definition: EventClassDefinition) {
         self.definition = definition
-        specificContext = ScopePlans(definition.specificContext)
+        specificContext = ScopePlans(definition.specificContext, isEventContext: true)
         payload = ScopePlans(definition.payload)
         specificContextSkip = specificContext?.skip
         payloadSkip = payload?.skip
         specificContextVisitAll = specificContext?.visitAll
         payloadVisitAll = payload?.visitAll
+        specificContextAll = specificContext?.visitAll.view
+        payloadAll = payload?.visitAll.view
+        specificContextJSON = specificContext?.json.view
+        payloadJSON = payload?.json.view
         index = definition.index
     }
 }
@@ -98,7 +112,7 @@ final class CompiledStreamClass {
         self.streamClass = streamClass
         packetContext = ScopePlans(streamClass.packetContext)
         eventHeader = ScopePlans(streamClass.eventHeader)
-        commonContext = ScopePlans(streamClass.eventCommonContext)
+        commonContext = ScopePlans(streamClass.eventCommonContext, isEventContext: true)
         eventHeaderSkip = eventHeader?.skip
         commonContextSkip = commonContext?.skip
         clock = streamClass.defaultClock.map(ClockConverter.init)

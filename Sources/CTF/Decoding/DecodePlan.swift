@@ -42,6 +42,9 @@ struct DecodeOp {
         static let element = Flags(rawValue: 1 << 7)
         /// A variant's option (babeltrace2 writes it without a name).
         static let option = Flags(rawValue: 1 << 8)
+        /// A top-level context field naming the task (`vtid`, `tid`, `vpid`, `pid`: `operand` is
+        /// the `TaskCapture` index; `procname`), captured while a visit plan runs.
+        static let task = Flags(rawValue: 1 << 9)
     }
 
     var code: Code
@@ -140,6 +143,46 @@ final class VariantTable {
     }
 }
 
+/// A plan's tables as plain pointers, for hot paths that must not touch reference counts. Valid
+/// while the plan lives (plans live as long as their trace).
+struct PlanView {
+    let ops: UnsafePointer<DecodeOp>
+    let count: Int
+    let text: UnsafePointer<UInt8>
+    let labelStarts: UnsafePointer<UInt64>
+    let labelTexts: UnsafePointer<UInt64>
+    let labelCounts: UnsafePointer<UInt64>
+    let selectors: UnsafeBufferPointer<VariantSelector>
+
+    /// The interval of an enumeration value (index in `labelStarts`), nil when no label holds it.
+    @inline(__always)
+    func labelInterval(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> Int? {
+        let first = Int(op.pointee.labelStart)
+        var low = first, high = first + Int(op.pointee.labelCount)
+        while low < high {
+            let mid = (low + high) >> 1
+            if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
+        }
+        return low == first ? nil : low - 1
+    }
+
+    /// The rendered labels of an enumeration value, empty when no label holds it.
+    @inline(__always)
+    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
+        guard let interval = labelInterval(op, key: key) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let packed = labelTexts[interval]
+        return UnsafeRawBufferPointer(start: text + Int(truncatingIfNeeded: packed >> 32),
+                                      count: Int(truncatingIfNeeded: packed & 0xFFFF_FFFF))
+    }
+
+    /// How many labels hold an enumeration value.
+    @inline(__always)
+    func labelCount(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> Int {
+        guard let interval = labelInterval(op, key: key) else { return 0 }
+        return Int(truncatingIfNeeded: labelCounts[interval])
+    }
+}
+
 /// Compiled decoding of one scope (a packet header, an event payload, ...). Immutable once built,
 /// so threads share it; its tables are also kept in plain buffers the hot paths read without
 /// reference counting.
@@ -151,6 +194,9 @@ final class DecodePlan {
         case visitAll
         /// Report the fields babeltrace2 shows.
         case visitShown
+        /// Report every field, with JSON keys (`"name":`) as prefixes and JSON label lists, for
+        /// the JSON printer.
+        case json
     }
 
     let ops: [DecodeOp]
@@ -162,6 +208,8 @@ final class DecodePlan {
     /// interval's labels in `text` (`start << 32 | count`).
     let labelStarts: [UInt64]
     let labelTexts: [UInt64]
+    /// Number of labels of each interval.
+    let labelCounts: [UInt64]
     /// Variant tag ranges in babeltrace2's lookup order; a variant op's are `labelCount` of them
     /// from `labelStart` (`.signed` when the tag is signed).
     let variantSelectors: [VariantSelector]
@@ -175,12 +223,18 @@ final class DecodePlan {
     let textBuffer: UnsafeBufferPointer<UInt8>
     let labelStartsBuffer: UnsafeBufferPointer<UInt64>
     let labelTextsBuffer: UnsafeBufferPointer<UInt64>
+    let labelCountsBuffer: UnsafeBufferPointer<UInt64>
     let variantSelectorsBuffer: UnsafeBufferPointer<VariantSelector>
+    /// The same tables as plain pointers.
+    let view: PlanView
 
-    init(scope: StructType, mode: Mode) {
+    /// - Parameter marksTask: a context scope: its top-level task fields are marked `.task` in
+    ///   `visitAll` plans.
+    init(scope: StructType, mode: Mode, marksTask: Bool = false) {
         self.mode = mode
         self.isShown = scope.isShown
         let compiler = PlanCompiler(mode: mode)
+        compiler.marksTask = marksTask && (mode == .visitAll || mode == .json)
         // The scope is aligned like any structure; its members are reported without a wrapper.
         if scope.alignment > 1 {
             compiler.ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: scope.alignment)))
@@ -197,7 +251,16 @@ final class DecodePlan {
         textBuffer = Self.copy(text)
         labelStartsBuffer = Self.copy(labelStarts)
         labelTextsBuffer = Self.copy(labelTexts)
+        labelCounts = compiler.labelCounts
+        labelCountsBuffer = Self.copy(labelCounts)
         variantSelectorsBuffer = Self.copy(variantSelectors)
+        // `copy` always allocates (at least one element), so the base addresses exist.
+        view = PlanView(ops: opsBuffer.baseAddress.unsafelyUnwrapped, count: opsBuffer.count,
+                        text: textBuffer.baseAddress.unsafelyUnwrapped,
+                        labelStarts: labelStartsBuffer.baseAddress.unsafelyUnwrapped,
+                        labelTexts: labelTextsBuffer.baseAddress.unsafelyUnwrapped,
+                        labelCounts: labelCountsBuffer.baseAddress.unsafelyUnwrapped,
+                        selectors: variantSelectorsBuffer)
     }
 
     deinit {
@@ -206,6 +269,7 @@ final class DecodePlan {
         textBuffer.deallocate()
         labelStartsBuffer.deallocate()
         labelTextsBuffer.deallocate()
+        labelCountsBuffer.deallocate()
         variantSelectorsBuffer.deallocate()
     }
 
@@ -232,11 +296,33 @@ private final class PlanCompiler {
     var text: [UInt8] = []
     var labelStarts: [UInt64] = []
     var labelTexts: [UInt64] = []
+    var labelCounts: [UInt64] = []
     var variantSelectors: [VariantSelector] = []
     let mode: Mode
+    /// Whether top-level task fields get the `.task` flag.
+    var marksTask = false
+    /// Nesting of the field being compiled (0: a member of the scope itself).
+    private var depth = 0
 
     init(mode: Mode) {
         self.mode = mode
+    }
+
+    /// The `TaskCapture` index of a top-level integer field naming the task.
+    private func taskIndex(_ name: String) -> UInt64? {
+        guard marksTask && depth == 0 else { return nil }
+        switch name {
+        case "vtid": return 0
+        case "tid": return 1
+        case "vpid": return 2
+        case "pid": return 3
+        default: return nil
+        }
+    }
+
+    /// Marks a top-level text field named `procname`.
+    private func marksProcname(_ op: inout DecodeOp, _ name: String) {
+        if marksTask && depth == 0 && name == "procname" && op.flags.contains(.visited) { op.flags.insert(.task) }
     }
 
     // MARK: - Compilation
@@ -263,6 +349,19 @@ private final class PlanCompiler {
 
     /// Sets the op's babeltrace2 prefix: separator and name, or the element/option flag.
     private func named(_ op: inout DecodeOp, _ name: String) {
+        if mode == .json {
+            switch role {
+            case .member:
+                (op.prefixStart, op.prefixCount) = addText(Self.jsonKey(name))
+            case .element:
+                op.flags.insert(.element)
+            case .option:
+                // A variant is an object whose only member is its selected option.
+                (op.prefixStart, op.prefixCount) = addText(Self.jsonKey(name))
+                op.flags.insert(.option)
+            }
+            return
+        }
         switch role {
         case .member(let first):
             (op.prefixStart, op.prefixCount) = addText(Array(((first ? " " : ", ") + name + " = ").utf8))
@@ -273,6 +372,15 @@ private final class PlanCompiler {
         }
     }
 
+    /// `"name":`, the name as a JSON string.
+    private static func jsonKey(_ name: String) -> [UInt8] {
+        var key = ByteBuffer(capacity: name.utf8.count + 8)
+        JSONText.writeString(name, to: &key)
+        key.append(UInt8(ascii: ":"))
+        defer { key.deallocate() }
+        return Array(key.bytes)
+    }
+
     /// Sets the enumeration op's label intervals with pre-rendered label lists.
     private func labelled(_ op: inout DecodeOp, _ enumeration: EnumType) {
         let intervals = Self.labelIntervals(enumeration)
@@ -280,7 +388,16 @@ private final class PlanCompiler {
         op.labelCount = Int32(intervals.count)
         for interval in intervals {
             var rendered = TextBuffer(capacity: 64)
-            if interval.labels.isEmpty {
+            if mode == .json {
+                // `"A","B"` (empty when no label holds the value).
+                var labels = ByteBuffer(capacity: 64)
+                for (i, label) in interval.labels.enumerated() {
+                    if i > 0 { labels.append(UInt8(ascii: ",")) }
+                    JSONText.writeString(label, to: &labels)
+                }
+                rendered.append(labels.bytes)
+                labels.deallocate()
+            } else if interval.labels.isEmpty {
                 rendered.append("<unknown>")
             } else {
                 for (i, label) in interval.labels.enumerated() {
@@ -292,13 +409,14 @@ private final class PlanCompiler {
             rendered.deallocate()
             labelStarts.append(interval.start)
             labelTexts.append(UInt64(UInt32(start)) << 32 | UInt64(UInt32(count)))
+            labelCounts.append(UInt64(interval.labels.count))
         }
     }
 
     private func visits(_ type: FieldType) -> Bool {
         switch mode {
         case .skip: return false
-        case .visitAll: return true
+        case .visitAll, .json: return true
         case .visitShown: return type.isShown
         }
     }
@@ -405,6 +523,10 @@ private final class PlanCompiler {
                 op.info = addInfo(FieldInfo(name: name, base: integer.base, property: property))
             }
             if visited { named(&op, name) }
+            if visited, let index = taskIndex(name) {
+                op.flags.insert(.task)
+                op.operand = index
+            }
             ops.append(op)
         case let enumeration as EnumType:
             let integer = enumeration.container
@@ -437,6 +559,7 @@ private final class PlanCompiler {
                 op.info = addInfo(FieldInfo(name: name))
                 named(&op, name)
             }
+            marksProcname(&op, name)
             ops.append(op)
         case let structure as StructType:
             if mode == .skip {
@@ -450,7 +573,9 @@ private final class PlanCompiler {
             op.info = addInfo(FieldInfo(name: name))
             named(&op, name)
             ops.append(op)
+            depth += 1
             compileMembers(structure.members)
+            depth -= 1
             ops.append(DecodeOp(code: .structEnd, flags: visited ? .visited : []))
             ops[begin].end = Int32(ops.count)
         case let array as ArrayType:
@@ -470,6 +595,7 @@ private final class PlanCompiler {
                     op.info = addInfo(FieldInfo(name: name))
                     named(&op, name)
                 }
+                marksProcname(&op, name)
                 ops.append(op)
                 return
             }
@@ -484,7 +610,9 @@ private final class PlanCompiler {
             named(&op, name)
             ops.append(op)
             role = .element
+            depth += 1
             compile(array.element, name: "")
+            depth -= 1
             ops[begin].end = Int32(ops.count)
         case let sequence as SequenceType:
             let slot = Int32(sequence.lengthType?.integerType?.storageSlot ?? -1)
@@ -495,6 +623,7 @@ private final class PlanCompiler {
                     op.info = addInfo(FieldInfo(name: name))
                     named(&op, name)
                 }
+                marksProcname(&op, name)
                 ops.append(op)
                 return
             }
@@ -510,7 +639,9 @@ private final class PlanCompiler {
             named(&op, name)
             ops.append(op)
             role = .element
+            depth += 1
             compile(sequence.element, name: "")
+            depth -= 1
             ops[begin].end = Int32(ops.count)
         case let variant as VariantType:
             let tag = variant.tagType
@@ -529,7 +660,9 @@ private final class PlanCompiler {
             for option in variant.options {
                 let start = ops.count
                 role = .option
+                depth += 1
                 compile(option.type, name: option.name)
+                depth -= 1
                 table.optionRanges.append(start..<ops.count)
             }
             for s in variant.selectors {

@@ -23,6 +23,36 @@ struct PacketCaptures {
     var cpuID: UInt64?
 }
 
+/// The task fields of an event's contexts, captured while their visit plans run (see
+/// `DecodeOp.Flags.task`): the last value of each name wins, as when reading the fields one by one.
+struct TaskCapture {
+    /// `vtid`, `tid`, `vpid`, `pid`, present when bit i of `found` is set.
+    var ids: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+    var found: UInt8 = 0
+    /// The `procname` bytes (in the packet).
+    var comm: UnsafeRawBufferPointer?
+
+    /// The task id the way `CTFTrace.task(of:)` picks it: `vtid`, then `tid`, `vpid`, `pid`.
+    var pid: Int64? {
+        if found & 1 != 0 { return ids.0 }
+        if found & 2 != 0 { return ids.1 }
+        if found & 4 != 0 { return ids.2 }
+        if found & 8 != 0 { return ids.3 }
+        return nil
+    }
+
+    @inline(__always)
+    mutating func set(_ index: UInt64, _ value: Int64) {
+        switch index {
+        case 0: ids.0 = value
+        case 1: ids.1 = value
+        case 2: ids.2 = value
+        default: ids.3 = value
+        }
+        found |= UInt8(1) << UInt8(index & 3)
+    }
+}
+
 /// Runs decode plans over the bytes of one packet.
 ///
 /// The decoder owns no memory: `base` points into a mapped file (or any byte medium) and `slots`
@@ -42,6 +72,8 @@ struct FieldDecoder {
     let slotCount: Int
     /// Where packet properties go while a packet header and context are decoded (nil otherwise).
     var captures: UnsafeMutablePointer<PacketCaptures>?
+    /// Where task fields go while event contexts are visited (nil otherwise).
+    var task: UnsafeMutablePointer<TaskCapture>?
 
     init(base: UnsafeRawPointer, available: Int, limit: Int, position: Int, clock: UInt64,
          slots: UnsafeMutablePointer<UInt64>, slotCount: Int) {
@@ -57,12 +89,12 @@ struct FieldDecoder {
     // MARK: - Shared steps
 
     @inline(__always)
-    private func failure(_ message: String) -> DecodeFailure {
+    func failure(_ message: String) -> DecodeFailure {
         DecodeFailure(bitPosition: position, message: message)
     }
 
     @inline(__always)
-    private mutating func alignAndCheck(_ alignment: Int32, _ size: Int) throws {
+    mutating func alignAndCheck(_ alignment: Int32, _ size: Int) throws {
         position = BitReader.align(position, Int(alignment))
         if position &+ size > limit {
             throw failure(size == 0 ? "field alignment goes past the end of the packet content"
@@ -70,35 +102,50 @@ struct FieldDecoder {
         }
     }
 
-    /// Applies the effects of an integer value: slots, clock, event id, packet properties.
+    /// Op flags of integers whose value matters beyond being reported.
+    static let effects: DecodeOp.Flags = [.storesSlot, .updatesClock, .eventClassID, .capture, .task]
+
+    /// Applies the effects of an integer value: slots, clock, event id, task, packet properties.
     @inline(__always)
-    private mutating func record(_ op: DecodeOp, _ raw: UInt64, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>) {
-        if op.flags.contains(.storesSlot) {
-            let slot = Int(op.slot)
+    private mutating func record(_ op: UnsafePointer<DecodeOp>, _ raw: UInt64, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>) {
+        let flags = op.pointee.flags
+        let size = Int(op.pointee.size)
+        if flags.contains(.storesSlot) {
+            let slot = Int(op.pointee.slot)
             if slot >= 0 && slot < slotCount {
                 // Signed values are stored sign-extended, as babeltrace2 stores them.
-                slots[slot] = op.flags.contains(.signed) ? UInt64(bitPattern: BitReader.signExtend(raw, size: Int(op.size))) : raw
+                slots[slot] = flags.contains(.signed) ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) : raw
             }
         }
-        if op.flags.contains(.updatesClock) { updateClock(raw, size: Int(op.size)) }
-        if op.flags.contains(.eventClassID) {
+        if flags.contains(.updatesClock) { updateClock(raw, size: size) }
+        if flags.contains(.eventClassID) {
             eventID = raw
             hasEventID = true
         }
-        if op.flags.contains(.capture) && op.info >= 0 {
-            switch fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) {
-            case .magic: captures?.pointee.magic = raw
-            case .streamClassID: captures?.pointee.streamClassID = raw
-            case .streamInstanceID: captures?.pointee.streamInstanceID = raw
-            case .beginTime: captures?.pointee.beginTime = raw
-            case .endTime: captures?.pointee.endTime = raw
-            case .contentSize: captures?.pointee.contentSize = raw
-            case .packetSize: captures?.pointee.packetSize = raw
-            case .discardedEvents: captures?.pointee.discardedEvents = raw
-            case .sequenceNumber: captures?.pointee.sequenceNumber = raw
-            case .cpuID: captures?.pointee.cpuID = raw
-            case .uuid, .none: break
-            }
+        if flags.contains(.task), let task {
+            let value = flags.contains(.signed) ? BitReader.signExtend(raw, size: size) : Int64(bitPattern: raw)
+            task.pointee.set(op.pointee.operand, value)
+        }
+        if flags.contains(.capture) && op.pointee.info >= 0 {
+            capture(fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef({ $0.property }), raw)
+        }
+    }
+
+    /// Keeps a packet property (packet headers and contexts only).
+    @inline(never)
+    private mutating func capture(_ property: PacketProperty, _ raw: UInt64) {
+        switch property {
+        case .magic: captures?.pointee.magic = raw
+        case .streamClassID: captures?.pointee.streamClassID = raw
+        case .streamInstanceID: captures?.pointee.streamInstanceID = raw
+        case .beginTime: captures?.pointee.beginTime = raw
+        case .endTime: captures?.pointee.endTime = raw
+        case .contentSize: captures?.pointee.contentSize = raw
+        case .packetSize: captures?.pointee.packetSize = raw
+        case .discardedEvents: captures?.pointee.discardedEvents = raw
+        case .sequenceNumber: captures?.pointee.sequenceNumber = raw
+        case .cpuID: captures?.pointee.cpuID = raw
+        case .uuid, .none: break
         }
     }
 
@@ -116,18 +163,18 @@ struct FieldDecoder {
     }
 
     @inline(__always)
-    private mutating func readInteger(_ op: DecodeOp) throws -> UInt64 {
-        let size = Int(op.size)
-        try alignAndCheck(op.alignment, size)
+    private mutating func readInteger(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
+        let size = Int(op.pointee.size)
+        try alignAndCheck(op.pointee.alignment, size)
         let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
-                                 bigEndian: op.flags.contains(.bigEndian))
+                                 bigEndian: op.pointee.flags.contains(.bigEndian))
         position &+= size
         return raw
     }
 
     /// Length in bytes of the NUL-terminated string at the (byte-aligned) position.
     @inline(__always)
-    private func stringLength() throws -> Int {
+    func stringLength() throws -> Int {
         let start = position >> 3
         let end = limit >> 3
         guard start <= end else { throw failure("string starts past the end of the packet content") }
@@ -138,14 +185,14 @@ struct FieldDecoder {
     }
 
     @inline(__always)
-    private func slotValue(_ op: DecodeOp) throws -> UInt64 {
-        let slot = Int(op.slot)
+    func slotValue(_ op: UnsafePointer<DecodeOp>) throws -> UInt64 {
+        let slot = Int(op.pointee.slot)
         guard slot >= 0 && slot < slotCount else { throw failure("unresolved sequence length or variant tag") }
         return slots[slot]
     }
 
     @inline(__always)
-    private func count(_ value: UInt64, elementBits: Int) throws -> Int {
+    func count(_ value: UInt64, elementBits: Int) throws -> Int {
         // Any count whose bytes cannot fit in the packet is an error, so large values never overflow.
         guard value <= UInt64(limit) else {
             throw failure("length \(value) goes past the end of the packet content")
@@ -189,35 +236,38 @@ struct FieldDecoder {
 
     private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>,
                                _ selectors: UnsafeBufferPointer<VariantSelector>, _ range: Range<Int>) throws {
+        guard let first = ops.baseAddress else { return }
         var pc = range.lowerBound
-        while pc < range.upperBound {
-            let op = ops[pc]
-            switch op.code {
+        let end = range.upperBound
+        while pc < end {
+            // The op is read in place (never copied): the loop touches only the fields it needs.
+            let op = first + pc
+            switch op.pointee.code {
             case .skip:
-                try alignAndCheck(op.alignment, Int(op.operand))
-                position &+= Int(op.operand)
+                try alignAndCheck(op.pointee.alignment, Int(op.pointee.operand))
+                position &+= Int(op.pointee.operand)
                 pc &+= 1
             case .integer, .enumeration:
                 let raw = try readInteger(op)
-                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
+                if !op.pointee.flags.isDisjoint(with: Self.effects) { record(op, raw, fields) }
                 pc &+= 1
             case .float:
-                try alignAndCheck(op.alignment, Int(op.size))
-                position &+= Int(op.size)
+                try alignAndCheck(op.pointee.alignment, Int(op.pointee.size))
+                position &+= Int(op.pointee.size)
                 pc &+= 1
             case .string:
                 try alignAndCheck(8, 0)
                 position &+= (try stringLength() &+ 1) << 3
                 pc &+= 1
             case .structBegin:
-                try alignAndCheck(op.alignment, 0)
+                try alignAndCheck(op.pointee.alignment, 0)
                 pc &+= 1
             case .structEnd:
                 pc &+= 1
             case .array, .sequence:
-                try alignAndCheck(op.alignment, 0)
-                let n = op.code == .array ? op.operand : try slotValue(op)
-                let body = (pc + 1)..<Int(op.end)
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = op.pointee.code == .array ? op.pointee.operand : try slotValue(op)
+                let body = (pc + 1)..<Int(op.pointee.end)
                 var i: UInt64 = 0
                 while i < n {
                     let before = position
@@ -226,27 +276,28 @@ struct FieldDecoder {
                     if position == before { break }
                     i &+= 1
                 }
-                pc = Int(op.end)
+                pc = Int(op.pointee.end)
             case .textArray, .textSequence:
                 try alignAndCheck(8, 0)
-                let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
-                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
+                let n = try count(op.pointee.code == .textArray ? op.pointee.operand : try slotValue(op), elementBits: 8)
+                if op.pointee.flags.contains(.capture) && op.pointee.info >= 0
+                    && fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
                     captures?.pointee.uuidPosition = position
                 }
                 position &+= n << 3
                 pc &+= 1
             case .skipSequence:
-                try alignAndCheck(op.alignment, 0)
-                let n = try count(try slotValue(op), elementBits: Int(op.size))
-                position &+= n &* Int(op.size)
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = try count(try slotValue(op), elementBits: Int(op.pointee.size))
+                position &+= n &* Int(op.pointee.size)
                 pc &+= 1
             case .variant:
                 let tag = try slotValue(op)
-                guard let option = Self.variantOption(op, tag: tag, selectors) else {
+                guard let option = Self.variantOption(op.pointee, tag: tag, selectors) else {
                     throw failure("no variant option for tag value \(Int64(bitPattern: tag)) (unsigned \(tag))")
                 }
                 try skip(ops, fields, selectors, option)
-                pc = Int(op.end)
+                pc = Int(op.pointee.end)
             }
         }
     }
@@ -261,26 +312,29 @@ struct FieldDecoder {
     private mutating func visit<V: FieldVisitor>(_ ops: UnsafeBufferPointer<DecodeOp>,
                                                  _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>,
                                                  _ range: Range<Int>, _ visitor: inout V) throws {
+        guard let first = ops.baseAddress else { return }
         var pc = range.lowerBound
         while pc < range.upperBound {
-            let op = ops[pc]
-            let visited = op.flags.contains(.visited)
-            switch op.code {
+            // The op is read in place (never copied): the loop touches only the fields it needs.
+            let op = first + pc
+            let flags = op.pointee.flags
+            let visited = flags.contains(.visited)
+            switch op.pointee.code {
             case .skip:
-                try alignAndCheck(op.alignment, Int(op.operand))
-                position &+= Int(op.operand)
+                try alignAndCheck(op.pointee.alignment, Int(op.pointee.operand))
+                position &+= Int(op.pointee.operand)
             case .integer, .enumeration:
-                let size = Int(op.size)
-                try alignAndCheck(op.alignment, size)
+                let size = Int(op.pointee.size)
+                try alignAndCheck(op.pointee.alignment, size)
                 let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
-                                         bigEndian: op.flags.contains(.bigEndian))
+                                         bigEndian: flags.contains(.bigEndian))
                 position &+= size
-                if !op.flags.isSubset(of: [.signed, .bigEndian, .visited]) { record(op, raw, fields) }
+                if !flags.isDisjoint(with: Self.effects) { record(op, raw, fields) }
                 if visited {
-                    let signed = op.flags.contains(.signed)
+                    let signed = flags.contains(.signed)
                     let value: IntegerValue = signed ? .signed(BitReader.signExtend(raw, size: size)) : .unsigned(raw)
-                    fields[Int(op.info)]._withUnsafeGuaranteedRef { info in
-                        if op.code == .integer {
+                    fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { info in
+                        if op.pointee.code == .integer {
                             visitor.visitInteger(info.name, value, base: info.base)
                         } else {
                             let key = signed ? UInt64(bitPattern: BitReader.signExtend(raw, size: size)) ^ (1 << 63) : raw
@@ -289,37 +343,38 @@ struct FieldDecoder {
                     }
                 }
             case .float:
-                let size = Int(op.size)
-                try alignAndCheck(op.alignment, size)
+                let size = Int(op.pointee.size)
+                try alignAndCheck(op.pointee.alignment, size)
                 let raw = BitReader.read(base, available: available, bitOffset: position, size: size,
-                                         bigEndian: op.flags.contains(.bigEndian))
+                                         bigEndian: flags.contains(.bigEndian))
                 position &+= size
                 if visited {
                     let value = size == 32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
                                            : Double(bitPattern: raw)
-                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitFloat($0.name, value) }
+                    fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { visitor.visitFloat($0.name, value) }
                 }
             case .string:
                 try alignAndCheck(8, 0)
                 let length = try stringLength()
                 if visited {
                     let bytes = UnsafeRawBufferPointer(start: base + (position >> 3), count: length)
-                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
+                    if flags.contains(.task) { task?.pointee.comm = bytes }
+                    fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= (length &+ 1) << 3
             case .structBegin:
-                try alignAndCheck(op.alignment, 0)
-                if visited { fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.beginStructure($0.name) } }
+                try alignAndCheck(op.pointee.alignment, 0)
+                if visited { fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { visitor.beginStructure($0.name) } }
             case .structEnd:
                 if visited { visitor.endStructure() }
             case .array, .sequence:
-                try alignAndCheck(op.alignment, 0)
-                let n = op.code == .array ? op.operand : try slotValue(op)
-                let body = (pc + 1)..<Int(op.end)
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = op.pointee.code == .array ? op.pointee.operand : try slotValue(op)
+                let body = (pc + 1)..<Int(op.pointee.end)
                 if visited {
                     // A count that cannot fit in the packet fails on its first out-of-bounds element.
                     let count = Int(clamping: min(n, UInt64(limit)))
-                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.beginArray($0.name, count: count, isText: false) }
+                    fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { visitor.beginArray($0.name, count: count, isText: false) }
                 }
                 var i: UInt64 = 0
                 while i < n {
@@ -332,28 +387,29 @@ struct FieldDecoder {
                     }
                 }
                 if visited { visitor.endArray() }
-                pc = Int(op.end)
+                pc = Int(op.pointee.end)
                 continue
             case .textArray, .textSequence:
                 try alignAndCheck(8, 0)
-                let n = try count(op.code == .textArray ? op.operand : try slotValue(op), elementBits: 8)
+                let n = try count(op.pointee.code == .textArray ? op.pointee.operand : try slotValue(op), elementBits: 8)
                 let start = base + (position >> 3)
-                if op.flags.contains(.capture) && op.info >= 0 && fields[Int(op.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
+                if flags.contains(.capture) && op.pointee.info >= 0 && fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef({ $0.property }) == .uuid {
                     captures?.pointee.uuidPosition = position
                 }
                 if visited {
                     // Text stops at the first NUL, like babeltrace2's string conversion.
                     let text = memchr(start, 0, n).map { start.distance(to: UnsafeRawPointer($0)) } ?? n
                     let bytes = UnsafeRawBufferPointer(start: start, count: text)
-                    fields[Int(op.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
+                    if flags.contains(.task) { task?.pointee.comm = bytes }
+                    fields[Int(op.pointee.info)]._withUnsafeGuaranteedRef { visitor.visitString($0.name, bytes) }
                 }
                 position &+= n << 3
             case .skipSequence:
-                try alignAndCheck(op.alignment, 0)
-                let n = try count(try slotValue(op), elementBits: Int(op.size))
-                position &+= n &* Int(op.size)
+                try alignAndCheck(op.pointee.alignment, 0)
+                let n = try count(try slotValue(op), elementBits: Int(op.pointee.size))
+                position &+= n &* Int(op.pointee.size)
             case .variant:
-                let info = fields[Int(op.info)].takeUnretainedValue()
+                let info = fields[Int(op.pointee.info)].takeUnretainedValue()
                 guard let table = info.variant else { throw failure("variant without option table") }
                 let tag = try slotValue(op)
                 guard let option = table.option(forTag: tag) else {
@@ -362,7 +418,7 @@ struct FieldDecoder {
                 if visited { visitor.beginVariant(info.name, option: table.optionNames[option]) }
                 try visit(ops, fields, table.optionRanges[option], &visitor)
                 if visited { visitor.endVariant() }
-                pc = Int(op.end)
+                pc = Int(op.pointee.end)
                 continue
             }
             pc &+= 1

@@ -123,17 +123,18 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         var stats = DecodeStatistics()
         var perClass = [UInt64](repeating: 0, count: trace.metadata.eventClasses.count)
         let cursor = CTFEventStream(trace: trace, streamIndex: stream)
-        let commonContext = cursor.stream.streamClass.commonContext?.visitAll
+        let commonContext = cursor.stream.streamClass.commonContext?.visitAll.view
         try cursor.advance()
         while let record = cursor.current {
             stats.count(record, name: "")
-            if case .event = record.kind, let (start, event) = cursor.beginEventBody() {
+            if case .event = record.kind, let (start, body) = cursor.beginEventBody() {
+                let (specificContext, payload) = body._withUnsafeGuaranteedRef { ($0.specificContextAll, $0.payloadAll) }
                 perClass[Int(record.classIndex)] += 1
                 var decoder = start
                 do {
-                    if let plan = commonContext { try decoder.visit(plan, into: &stats) }
-                    if let plan = event.specificContextVisitAll { try decoder.visit(plan, into: &stats) }
-                    if let plan = event.payloadVisitAll { try decoder.visit(plan, into: &stats) }
+                    if let plan = commonContext { try decoder.tally(plan, into: &stats) }
+                    if let plan = specificContext { try decoder.tally(plan, into: &stats) }
+                    if let plan = payload { try decoder.tally(plan, into: &stats) }
                 } catch let failure as DecodeFailure {
                     throw cursor.failEventBody(failure)
                 }

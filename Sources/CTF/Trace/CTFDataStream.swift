@@ -29,6 +29,11 @@ final class CTFDataStream {
     /// A readable address for decoders over no bytes.
     private static let nothing = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16))
 
+    /// A decoder over no bytes (a placeholder before the first packet).
+    static func emptyDecoder(slots: UnsafeMutablePointer<UInt64>, slotCount: Int) -> FieldDecoder {
+        FieldDecoder(base: nothing, available: 0, limit: 0, position: 0, clock: 0, slots: slots, slotCount: slotCount)
+    }
+
     /// The CPU of the stream's first packet, or -1.
     var cpu: Int32 { packets.first?.cpu ?? -1 }
 

@@ -22,8 +22,12 @@ public final class CTFEventStream: EventStream {
     private(set) var packetIndex = 0
     @exclusivity(unchecked)
     private var inPacket = false
+    /// The decoder of the packet being read (meaningful once `hasDecoder`); kept in place, not
+    /// copied out and back for each event.
     @exclusivity(unchecked)
-    private var decoder: FieldDecoder?
+    private var decoder: FieldDecoder
+    @exclusivity(unchecked)
+    private var hasDecoder = false
     /// Discarded-events record of the current packet, reported once its events are read.
     @exclusivity(unchecked)
     private var pendingLostEvents: EventRecord?
@@ -53,6 +57,7 @@ public final class CTFEventStream: EventStream {
         slotCount = max(1, trace.metadata.storageSlotCount)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
+        decoder = CTFDataStream.emptyDecoder(slots: slots, slotCount: slotCount)
     }
 
     deinit {
@@ -68,17 +73,14 @@ public final class CTFEventStream: EventStream {
     public func advance() throws {
         current = nil
         do {
-            if let event = pendingBody, var d = decoder {
+            if let event = pendingBody, hasDecoder {
                 pendingBody = nil
-                try skipBody(event, &d)
-                decoder = d
+                try skipBody(event, &decoder)
             }
             while true {
-                if inPacket, var d = decoder {
-                    if d.position < d.limit {
-                        let record = try decodeEvent(&d)
-                        decoder = d
-                        current = record
+                if inPacket && hasDecoder {
+                    if decoder.position < decoder.limit {
+                        current = try decodeEvent(&decoder)
                         return
                     }
                     inPacket = false
@@ -89,8 +91,7 @@ public final class CTFEventStream: EventStream {
                     if packet.size >= Self.releaseThreshold {
                         stream.files[packet.file].release(packet.offset..<(packet.offset + packet.available))
                     }
-                    if packet.endClock != PacketEntry.none { d.clock = packet.endClock }
-                    decoder = d
+                    if packet.endClock != PacketEntry.none { decoder.clock = packet.endClock }
                     if let lost = pendingLostEvents {
                         pendingLostEvents = nil
                         current = lost
@@ -106,7 +107,7 @@ public final class CTFEventStream: EventStream {
                     }
                     return
                 }
-                if let lostPackets = try enterPacket(packetIndex, carryClock: decoder?.clock) {
+                if let lostPackets = try enterPacket(packetIndex, carryClock: hasDecoder ? decoder.clock : nil) {
                     current = lostPackets
                     return
                 }
@@ -132,6 +133,7 @@ public final class CTFEventStream: EventStream {
         if let context = streamClass.packetContext { try d.skip(context.skip) }
         d.position = packet.eventsBit
         decoder = d
+        hasDecoder = true
         inPacket = true
         packetIndex = index
         packetCPU = packet.cpu
@@ -220,10 +222,10 @@ public final class CTFEventStream: EventStream {
     /// that decodes the contexts and payload itself (once); finish with `endEventBody(_:)`.
     /// nil when the current record has no pending body.
     @inline(__always)
-    func beginEventBody() -> (FieldDecoder, CompiledEventClass)? {
-        guard let event = pendingBody, let d = decoder else { return nil }
+    func beginEventBody() -> (FieldDecoder, Unmanaged<CompiledEventClass>)? {
+        guard hasDecoder, let event = pendingBody else { return nil }
         pendingBody = nil
-        return (d, event)
+        return (decoder, Unmanaged.passUnretained(event))
     }
 
     /// Takes back the decoder, now after the event's payload.
@@ -260,14 +262,13 @@ public final class CTFEventStream: EventStream {
                 current = lostPacketsRecord(packetIndex: position.unit)
                 if current == nil { try advance() }
             case Self.lostEventsOffset:
-                if var d = decoder {
-                    d.position = d.limit
-                    decoder = d
-                }
+                if hasDecoder { decoder.position = decoder.limit }
                 try advance()
             default:
-                decoder?.position = position.offset
-                decoder?.clock = position.clock
+                if hasDecoder {
+                    decoder.position = position.offset
+                    decoder.clock = position.clock
+                }
                 try advance()
             }
         } catch let failure as DecodeFailure {
@@ -309,10 +310,40 @@ public final class CTFEventStream: EventStream {
         }
         inPacket = false
         packetIndex = low
-        decoder = nil
+        hasDecoder = false
         try advance()
         while let record = current, record.timestamp < timestamp {
             try advance()
         }
+    }
+}
+
+extension CTFEventStream: RecordDecodingStream {
+    /// Decodes the current event's contexts and payload in one pass from where the header ended
+    /// (the cursor then moves on without decoding them again).
+    @_specialize(exported: false, where V == JSONRecordWriter)
+    @_specialize(exported: false, where V == TextRecordWriter)
+    public func decodeCurrent<V: RecordVisitor>(into visitor: inout V) throws {
+        guard let (start, body) = beginEventBody() else { return }
+        unowned(unsafe) let event = body.takeUnretainedValue()
+        var decoder = start
+        var task = TaskCapture()
+        do {
+            try withUnsafeMutablePointer(to: &task) { capture in
+                decoder.task = capture
+                defer { decoder.task = nil }
+                visitor.beginPart(.context)
+                if let plan = stream.streamClass.commonContext?.visitAll { try decoder.visit(plan, into: &visitor) }
+                if let plan = event.specificContextVisitAll { try decoder.visit(plan, into: &visitor) }
+            }
+            if let pid = task.pid {
+                visitor.visitTask(pid: pid, comm: task.comm ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            visitor.beginPart(.payload)
+            if let plan = event.payloadVisitAll { try decoder.visit(plan, into: &visitor) }
+        } catch let failure as DecodeFailure {
+            throw failEventBody(failure)
+        }
+        try endEventBody(decoder)
     }
 }

@@ -187,6 +187,22 @@ public final class CTFTrace: Trace {
         }
     }
 
+    /// What the packet index holds (read from packet headers and contexts only when the trace
+    /// was opened): data streams, packets, bytes of stream data, and the packets' time range.
+    public var packetIndexSummary: (streams: Int, packets: Int, bytes: Int, begin: Int64?, end: Int64?) {
+        var packets = 0, bytes = 0
+        var begin: Int64?, end: Int64?
+        for stream in dataStreams {
+            packets += stream.packets.count
+            for packet in stream.packets {
+                bytes += packet.available
+                if let b = packet.beginNanoseconds { begin = min(begin ?? b, b) }
+                if let e = packet.endNanoseconds { end = max(end ?? e, e) }
+            }
+        }
+        return (dataStreams.count, packets, bytes, begin, end)
+    }
+
     // MARK: - Trace
 
     public func openStream(_ index: Int) throws -> EventStream {
@@ -243,12 +259,23 @@ public final class CTFTrace: Trace {
     }
 
     // Pre-specialized for TraceKit's formatters, which call through the `Trace` protocol.
-    @_specialize(exported: false, where V == JSONWriter)
-    @_specialize(exported: false, where V == TextFieldWriter)
+    @_specialize(exported: false, where V == JSONRecordWriter)
+    @_specialize(exported: false, where V == TextRecordWriter)
     @_specialize(exported: false, where V == FieldTreeBuilder)
     @_specialize(exported: false, where V == DecodeStatistics)
     public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
-        guard let (start, stream, packet) = try decoderAtEvent(record, slots: scratchSlots) else { return }
+        // Slots of its own for each call: cursors on other threads may decode at the same time.
+        let count = max(1, metadata.storageSlotCount)
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { buffer in
+            guard let slots = buffer.baseAddress else { return }
+            slots.initialize(repeating: 0, count: count)
+            try decodeFields(of: record, scope: scope, slots: slots, into: &visitor)
+        }
+    }
+
+    private func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, slots: UnsafeMutablePointer<UInt64>,
+                                               into visitor: inout V) throws {
+        guard let (start, stream, packet) = try decoderAtEvent(record, slots: slots) else { return }
         var decoder = start
         do {
             switch scope {

@@ -65,6 +65,11 @@ public final class TraceDatTrace: Trace, RecordAttributes {
         return env
     }
 
+    /// What opening indexed: CPU streams and their ring-buffer pages.
+    public var pageIndexSummary: (streams: Int, pages: Int) {
+        (sources.count, sources.reduce(0) { $0 + $1.pageCount })
+    }
+
     /// Problems found while opening that did not stop reading.
     public var warnings: [TraceError] { file.warnings }
 

@@ -138,8 +138,12 @@ struct StreamRenderer {
     let cpu: Int
     let nanoseconds: Bool
     let channel: ChunkChannel
+    /// The record's trace index (for the filter) and the filter (nil: every record).
+    var trace: Int32 = 0
+    var filter: ((EventRecord) -> Bool)?
 
     func run() {
+        var drop = PendingDrop()
         var chunk = channel.takeFree()
         while let c = chunk {
             while let record = stream.current, c.entries.count < 8192 && c.text.count < 1 << 20 {
@@ -148,10 +152,25 @@ struct StreamRenderer {
                 switch record.kind {
                 case .lostEvents(let count, _):
                     if record.position.offset == 0 {
-                        TraceCmdLine.writeDropped(cpu: cpu, count: count, to: &c.text)
-                        c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
+                        if filter != nil {
+                            drop.hold(count)
+                        } else {
+                            TraceCmdLine.writeDropped(cpu: cpu, count: count, to: &c.text)
+                            c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
+                        }
                     }
                 case .event:
+                    if let filter {
+                        var tagged = record
+                        tagged.trace = trace
+                        let held = drop.take()
+                        if !filter(tagged) { break }
+                        if let held {
+                            TraceCmdLine.writeDropped(cpu: cpu, count: held, to: &c.text)
+                            c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
+                        }
+                    }
+                    let start = c.text.count
                     let data = stream.currentData
                     if writer.canRenderAlone(data) {
                         writer.writeEvent(data, cpu: cpu, timestamp: ts, nanoseconds: nanoseconds, to: &c.text)

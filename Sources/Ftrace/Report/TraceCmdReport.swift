@@ -10,6 +10,10 @@ public struct TraceCmdReport {
     /// Render CPU streams on worker threads (same output). Nil: when the trace is big enough for it
     /// to pay (raw output is always rendered in order, as libtraceevent's state depends on it).
     public var parallel: Bool?
+    /// `--filter`: makes the record filter of each CPU stream (by index in report order; each is
+    /// used on one thread). Rejected events print nothing; a `CPU:N [K EVENTS DROPPED]` line prints
+    /// only when the event after the drop is printed, as with `trace-cmd report -F`.
+    public var makeFilter: ((Int) throws -> (EventRecord) -> Bool)?
 
     public init(traces: [TraceDatTrace], raw: Bool, parallel: Bool? = nil) {
         self.traces = traces
@@ -51,7 +55,9 @@ public struct TraceCmdReport {
                 let stream = try traces[t].openStream(s)
                 guard let cpuStream = stream as? FtraceCPUStream else { continue }
                 streams.append(cpuStream)
-                sources.append(ReportSource(trace: t, stream: cpuStream, label: label, cpu: Int(traces[t].streams[s].cpu)))
+                let filter = try makeFilter?(sources.count)
+                sources.append(ReportSource(trace: t, stream: cpuStream, label: label, cpu: Int(traces[t].streams[s].cpu),
+                                            filter: filter))
             } catch let e as TraceError {
                 errors.append(e)
             }
@@ -99,6 +105,8 @@ public struct TraceCmdReport {
             }
         }
         var skipPrefix = Array(repeating: false, count: count)
+        var drops = Array(repeating: PendingDrop(), count: count)
+        let filters = sources.map(\.filter)
         let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
         defer { for w in writers { w.deallocate() } }
         // Lines are built in a plain buffer and handed to `out` in batches.
@@ -110,14 +118,29 @@ public struct TraceCmdReport {
                 switch record.kind {
                 case .lostEvents(let lost, _):
                     if record.position.offset == 0 {
-                        line.write(prefixes[top])
-                        TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
-                        skipPrefix[top] = true
+                        if filters[top] != nil {
+                            drops[top].hold(lost)
+                        } else {
+                            line.write(prefixes[top])
+                            TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
+                            skipPrefix[top] = true
+                        }
                     }
                 case .event:
+                    let t = traceOf[top]
+                    if let filter = filters[top] {
+                        var tagged = record
+                        tagged.trace = Int32(t)
+                        let drop = drops[top].take()
+                        guard filter(tagged) else { break }
+                        if let drop {
+                            line.write(prefixes[top])
+                            TraceCmdLine.writeDropped(cpu: cpus[top], count: drop, to: &line)
+                            skipPrefix[top] = true
+                        }
+                    }
                     if !skipPrefix[top] { line.write(prefixes[top]) }
                     skipPrefix[top] = false
-                    let t = traceOf[top]
                     writers[t].writeEvent(stream.currentData, cpu: cpus[top], timestamp: UInt64(bitPattern: record.timestamp),
                                           nanoseconds: nanoseconds[t], to: &line)
                 }
@@ -176,7 +199,8 @@ public struct TraceCmdReport {
         var workers: [WorkerThread] = []
         for i in 0..<count where i != inline {
             let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
-                                          nanoseconds: nanoseconds[sources[i].trace], channel: channels[i])
+                                          nanoseconds: nanoseconds[sources[i].trace], channel: channels[i],
+                                          trace: Int32(sources[i].trace), filter: sources[i].filter)
             workers.append(WorkerThread { renderer.run() })
         }
         defer {
@@ -216,6 +240,8 @@ public struct TraceCmdReport {
             heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
         }
         var skipPrefix = [Bool](repeating: false, count: count)
+        var inlineDrop = PendingDrop()
+        let inlineFilter = sources[inline].filter
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
@@ -224,14 +250,29 @@ public struct TraceCmdReport {
                     switch record.kind {
                     case .lostEvents(let lost, _):
                         if record.position.offset == 0 {
-                            line.write(prefixes[top])
-                            TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
-                            skipPrefix[top] = true
+                            if inlineFilter != nil {
+                                inlineDrop.hold(lost)
+                            } else {
+                                line.write(prefixes[top])
+                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                                skipPrefix[top] = true
+                            }
                         }
                     case .event:
+                        let t = sources[top].trace
+                        if let filter = inlineFilter {
+                            var tagged = record
+                            tagged.trace = Int32(t)
+                            let drop = inlineDrop.take()
+                            guard filter(tagged) else { break }
+                            if let drop {
+                                line.write(prefixes[top])
+                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: drop, to: &line)
+                                skipPrefix[top] = true
+                            }
+                        }
                         if !skipPrefix[top] { line.write(prefixes[top]) }
                         skipPrefix[top] = false
-                        let t = sources[top].trace
                         mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
                                                   timestamp: UInt64(bitPattern: record.timestamp),
                                                   nanoseconds: nanoseconds[t], to: &line)
@@ -295,6 +336,26 @@ private struct ReportSource {
     /// Instance name or file name printed before lines (nil: no prefix column).
     var label: [UInt8]?
     var cpu: Int
+    /// `--filter` (nil: every record).
+    var filter: ((EventRecord) -> Bool)?
+}
+
+/// A `CPU:N [K EVENTS DROPPED]` line waiting for the next event of its CPU: with a filter it prints
+/// only if that event does (trace-cmd reports the drop with the record that follows it).
+struct PendingDrop {
+    private var held = false
+    private var count: UInt64?
+
+    mutating func hold(_ count: UInt64?) {
+        held = true
+        self.count = count
+    }
+
+    /// The held drop (its count, nil inside when unknown), forgotten afterwards.
+    mutating func take() -> UInt64?? {
+        defer { held = false }
+        return held ? .some(count) : nil
+    }
 }
 
 /// A binary min-heap of source indices with the comparison passed in.
