@@ -33,7 +33,9 @@ public final class ViewerApp {
 
         while !controller.state.shouldQuit {
             let busy = controller.model.hasBackgroundWork
-            if let event = backend.readInput(timeoutMilliseconds: busy ? 0 : 250) {
+            // Slices run here between keys; a background index only needs looking at now and then.
+            let timeout = controller.model.hasSliceWork ? 0 : (busy ? 40 : 250)
+            if let event = backend.readInput(timeoutMilliseconds: timeout) {
                 let start = MonotonicClock.now()
                 let cpuStart = frameLog == nil ? 0 : FrameLog.threadCPUNanoseconds()
                 var redraw = controller.handle(event)
