@@ -46,10 +46,15 @@ struct ViewCommand: ParsableCommand {
 
     func run() throws {
         let set: TraceSet
+        /// Opens the same traces again for the indexing thread (files only: a generated trace is
+        /// indexed between keys).
+        var reopen: (() throws -> TraceSet)?
         if let synthetic {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
-            set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
+            let paths = self.paths.isEmpty ? [TraceOpening.bundledSamplePath] : self.paths
+            set = try TraceOpening.open(paths)
+            reopen = { try TraceOpening.open(paths, reportWarnings: false) }
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
         var themeIndex = 0
@@ -61,7 +66,8 @@ struct ViewCommand: ParsableCommand {
             }
         }
         let environment = ProcessInfo.processInfo.environment
-        let model = try ViewerModel(set: set)
+        let environmentIndexing = environment["RINGSIDE_INDEX"]
+        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen)
         let frameLog = environment["RINGSIDE_FRAME_LOG"].flatMap { FrameLog(path: $0) }
         let terminal: CursesTerminal
         do {

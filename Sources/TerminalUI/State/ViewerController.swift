@@ -98,7 +98,14 @@ public final class ViewerController {
             state.listTop = max(0, state.listTop - page)
             return select(row: state.selectedRow - page)
         case .first: return select(row: 0)
-        case .last: return select(row: model.rowCount - 1)
+        case .last:
+            let redraw = select(row: model.rowCount - 1)
+            if !model.index.isComplete {
+                // The end is not known yet: stay on the last row as the index grows.
+                state.followTail = true
+                show("last event indexed so far (\(indexedShare)); following the end while indexing", error: false)
+            }
+            return redraw
         case .panLeft, .panRight:
             let direction: Int64 = action == .panLeft ? -1 : 1
             if state.focus == .timeline { return moveCursor(columns: direction) }
@@ -112,6 +119,9 @@ public final class ViewerController {
         case .fit:
             state.fitted = true
             syncView()
+            if !model.index.isComplete {
+                show("whole trace; lanes fill in as indexing goes on (\(indexedShare))", error: false)
+            }
             return [.timeline, .status]
         case .focusNext, .focusPrevious:
             var panes: [AppState.Pane] = [.list, .timeline]
@@ -212,6 +222,12 @@ public final class ViewerController {
         default:
             return Redraw.none
         }
+    }
+
+    /// How much of the trace is indexed, for messages.
+    private var indexedShare: String {
+        if let fraction = model.indexProgress.fraction { return "\(Int(fraction * 100))% indexed" }
+        return "\(model.index.recordCount) events indexed"
     }
 
     private func startStatistics() {
