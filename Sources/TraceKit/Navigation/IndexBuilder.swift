@@ -88,7 +88,7 @@ final class IndexBuilder {
     /// Sources ordered as a min-heap on their next record (queued or unread).
     private var heap: [Int] = []
 
-    init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false) throws {
+    init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false, checkpointBudget: Int? = nil) throws {
         self.set = set
         let merger = try set.makeMerger()
         queues = merger.sources.map(SourceQueue.init)
@@ -96,6 +96,7 @@ final class IndexBuilder {
         self.parallel = parallel
         let count = queues.count
         data = IndexData(sourceCount: count, checkpointInterval: max(64, checkpointInterval ?? max(1024, count * 32)))
+        if let checkpointBudget { data.checkpointBudget = checkpointBudget }
         switches = SchedulerSwitchReader(set: set)
         queueLimit = max(256, 262_144 / max(1, count))
     }
@@ -249,8 +250,10 @@ final class IndexBuilder {
 
     /// The index as it is now, its lanes' running tasks counted up to the latest record.
     func snapshot() -> IndexData {
-        data.activity.settle()
-        return data
+        // Settled on the copy: the builder's own counting never depends on when copies were taken.
+        var copy = data
+        copy.activity.settle()
+        return copy
     }
 
     /// Looks again for records after the end (a live trace that grew); indexing continues from there.
@@ -272,9 +275,12 @@ public final class TraceIndexer {
 
     /// - Parameter parallel: read streams ahead on all cores (the set's readers must then not be used
     ///   by another thread while a step runs).
-    public init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false) throws {
+    ///   - checkpointBudget: bytes the checkpoints may take (`IndexData.checkpointBudget` by default).
+    public init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false,
+                checkpointBudget: Int? = nil) throws {
         self.set = set
-        builder = try IndexBuilder(set: set, checkpointInterval: checkpointInterval, parallel: parallel)
+        builder = try IndexBuilder(set: set, checkpointInterval: checkpointInterval, parallel: parallel,
+                                   checkpointBudget: checkpointBudget)
         indexStorage = TraceIndex(data: builder.data)
         indexStorage.activity.windowReader = try MergedWindowReader(set: set, index: indexStorage)
     }

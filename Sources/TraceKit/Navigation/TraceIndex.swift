@@ -23,7 +23,7 @@ public struct IndexData {
     public internal(set) var totals = TraceStatistics(countsTasks: false)
 
     /// Bytes the checkpoints may take before every other one is dropped.
-    public static let checkpointBudget = 16 << 20
+    public var checkpointBudget = 16 << 20
 
     init(sourceCount: Int, checkpointInterval: Int) {
         self.sourceCount = sourceCount
@@ -38,7 +38,7 @@ public struct IndexData {
     /// Drops every other checkpoint and doubles the interval, keeping the checkpoints within
     /// their budget whatever the trace size (jumps then read up to twice as many records).
     mutating func thinIfNeeded() {
-        while checkpointBytes > Self.checkpointBudget && checkpointTimes.count > 2 {
+        while checkpointBytes > checkpointBudget && checkpointTimes.count > 2 {
             var times: [Int64] = []
             var positions: [StreamPosition] = []
             times.reserveCapacity(checkpointTimes.count / 2 + 1)
