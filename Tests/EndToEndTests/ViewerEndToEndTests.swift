@@ -135,4 +135,24 @@ final class ViewerEndToEndTests: XCTestCase {
         XCTAssertTrue(output.contains("column 20: expected a value after '>'"), output)
         XCTAssertTrue(output.contains("cpu == 1 && (pid > \n" + String(repeating: " ", count: 21) + "^"), output)
     }
+
+    /// ftrace rows show the event's print-format text as trace-cmd renders it (the golden report
+    /// of the same file has it), and the status bar reaches the end of the indexed trace.
+    func testFtraceRowsShowTraceCmdText() throws {
+        let fixture = "Tests/Fixtures/ftrace/instances-v7.dat"
+        let report = try String(contentsOfFile: TmuxSession.packageRoot + "/Tests/Fixtures/ftrace/instances.tc.txt", encoding: .utf8)
+        // The first event line's text after "name: " and its padding.
+        guard let line = report.split(separator: "\n").first(where: { $0.contains("softirq_raise:") }),
+              let colon = line.range(of: "softirq_raise:") else { return XCTFail("no softirq_raise line in the report") }
+        let info = line[colon.upperBound...].trimmingCharacters(in: .whitespaces)
+        XCTAssertEqual(info, "vec=9 [action=RCU]")
+        let session = try start(fixture)
+        let screen = try session.waitFor(info)
+        XCTAssertTrue(screen.contains("softirq_raise"), screen)
+        try session.type("G")
+        try session.waitFor(" of ")
+        try session.type("q")
+        try session.waitFor("EXIT=0")
+        try assertTerminalUsable(session)
+    }
 }
