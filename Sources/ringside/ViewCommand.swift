@@ -41,6 +41,10 @@ struct ViewCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("CPUs of the generated trace.", visibility: .hidden))
     var syntheticCPUs: Int = 4
 
+    @Flag(name: .long, help: ArgumentHelp("Build the index as the viewer does, print how long it took and exit (benchmarks).",
+                                          visibility: .hidden))
+    var measureIndex = false
+
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")
     var paths: [String] = []
 
@@ -49,12 +53,20 @@ struct ViewCommand: ParsableCommand {
         /// Opens the same traces again for the indexing thread (files only: a generated trace is
         /// indexed between keys).
         var reopen: (() throws -> TraceSet)?
+        var watcher: TraceFileWatcher?
         if let synthetic {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
             let paths = self.paths.isEmpty ? [TraceOpening.bundledSamplePath] : self.paths
+            let quiet = { try TraceOpening.open(paths, reportWarnings: false) }
+            // Looked at before opening: data appended meanwhile is picked up by the first reload.
+            watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
             set = try TraceOpening.open(paths)
-            reopen = { try TraceOpening.open(paths, reportWarnings: false) }
+            reopen = quiet
+        }
+        if measureIndex, let reopen {
+            try IndexMeasurement.run(set: set, reopen: reopen, paths: paths)
+            return
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
         var themeIndex = 0
@@ -78,7 +90,9 @@ struct ViewCommand: ParsableCommand {
         let size = terminal.size
         let controller = ViewerController(model: model, width: size.width, height: size.height,
                                           themes: catalog, themeIndex: themeIndex)
-        let status = ViewerApp(controller: controller, backend: terminal, frameLog: frameLog).run()
+        let app = ViewerApp(controller: controller, backend: terminal, frameLog: frameLog)
+        app.reloader = watcher
+        let status = app.run()
         terminal.stop()
         if status != 0 { throw ExitCode(status) }
     }

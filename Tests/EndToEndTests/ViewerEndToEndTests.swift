@@ -155,4 +155,41 @@ final class ViewerEndToEndTests: XCTestCase {
         try session.waitFor("EXIT=0")
         try assertTerminalUsable(session)
     }
+
+    /// A trace still being written: packets appended to a stream file and a new stream file show up
+    /// in the viewer by themselves (it looks at the files while idle), position kept.
+    func testGrowingTraceIsPickedUp() throws {
+        guard let ringside = TmuxSession.ringsidePath else { throw XCTSkip("ringside not built") }
+        let source = TmuxSession.packageRoot + "/samples/ust-libc/ust/uid/0/64-bit"
+        let directory = NSTemporaryDirectory() + "ringside-growing-\(getpid())"
+        let manager = FileManager.default
+        try? manager.removeItem(atPath: directory)
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? manager.removeItem(atPath: directory) }
+        try manager.copyItem(atPath: source + "/metadata", toPath: directory + "/metadata")
+        let stream = try Data(contentsOf: URL(fileURLWithPath: source + "/ch0_1"))
+        let firstPart = min(stream.count, 4 * 4096)
+        try stream.prefix(firstPart).write(to: URL(fileURLWithPath: directory + "/ch0_1"))
+        // What the whole trace holds, from the dump.
+        let listing = NSTemporaryDirectory() + "ringside-growing-\(getpid()).txt"
+        defer { unlink(listing) }
+        XCTAssertEqual(TmuxSession.spawn([ringside, "dump", source], output: listing), 0)
+        let total = String(decoding: manager.contents(atPath: listing) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").count
+        XCTAssertGreaterThan(total, 10)
+
+        let session = try start("'\(directory)'")
+        let screen = try session.waitFor("event 1 of ")
+        XCTAssertFalse(screen.contains("of \(total) "), screen)
+        // The session writes on: the rest of the stream, and a stream of the other CPU.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/ch0_1"))
+        handle.seekToEndOfFile()
+        handle.write(stream.suffix(from: firstPart))
+        handle.closeFile()
+        try manager.copyItem(atPath: source + "/ch0_0", toPath: directory + "/ch0_0")
+        try session.waitFor("of \(total) ", timeout: 20)
+        try session.type("q")
+        try session.waitFor("EXIT=0")
+        try assertTerminalUsable(session)
+    }
 }

@@ -185,6 +185,9 @@ public final class ViewerController {
             return [.all, .full]
         case .redraw:
             return [.all, .full]
+        case .reload:
+            state.reloadRequested = true
+            return .status
         case .sortStatistics, .statisticsRange:
             return .none
         }
@@ -232,6 +235,38 @@ public final class ViewerController {
 
     private func startStatistics() {
         model.startStatistics(range: state.statisticsWholeTrace ? nil : state.viewStart...state.viewEnd)
+    }
+
+    // MARK: - Reloading
+
+    /// True once after the reload action (the app does the reading).
+    public func takeReloadRequest() -> Bool {
+        defer { state.reloadRequested = false }
+        return state.reloadRequested
+    }
+
+    /// Takes over the state of the viewer this one replaces (the same traces read again): view,
+    /// markers, bookmarks, theme, panes and filter; the selection goes back to the same time once
+    /// the new index reaches it, or follows the end if it did.
+    public func adopt(_ old: AppState) {
+        var s = old
+        s.prompt = nil
+        s.anchorOrdinal = nil
+        s.shouldQuit = false
+        s.reloadRequested = false
+        s.message = nil
+        s.filterText = nil
+        state = s
+        if let text = old.filterText, let filter = try? EventFilter(text) {
+            try? model.apply(filter: filter)
+            state.filterText = text
+        }
+        state.selectedRow = 0
+        state.listTop = 0
+        state.pendingCursorTime = old.followTail ? nil : old.cursorTime
+        if old.followTail { select(row: model.rowCount - 1) }
+        syncView()
+        if old.overlay == .statistics { startStatistics() }
     }
 
     // MARK: - Selection and scrolling
@@ -571,6 +606,11 @@ public final class ViewerController {
                 state.selectedRow = model.rowCount - 1
                 scrollSelectionIntoView()
             }
+        }
+        if progress.indexed, let t = state.pendingCursorTime,
+           model.index.isComplete || (model.index.lastTimestamp ?? .min) >= t {
+            state.pendingCursorTime = nil
+            setCursor(time: t)
         }
         if progress.indexed {
             let wasEmpty = state.viewEnd - state.viewStart <= 1

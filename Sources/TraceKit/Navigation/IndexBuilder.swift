@@ -11,6 +11,7 @@ import Dispatch
 /// on distinct streams; fields (scheduler switches) are decoded by the merging thread.
 final class IndexBuilder {
     let set: TraceSet
+    @exclusivity(unchecked)
     private(set) var data: IndexData
     private let tieBreak: EventMerger.TieBreak?
     private let parallel: Bool
@@ -19,12 +20,16 @@ final class IndexBuilder {
     private final class SourceQueue {
         let stream: EventStream
         let trace: Int32
+        @exclusivity(unchecked)
         var records: [EventRecord] = []
         /// Records merged already.
+        @exclusivity(unchecked)
         var head = 0
         /// The read error that ended the stream (reported once its queue is merged).
+        @exclusivity(unchecked)
         var failure: String?
         /// True once the stream left the merge after a failure.
+        @exclusivity(unchecked)
         var ended = false
 
         init(_ source: EventMerger.Source) {
@@ -79,6 +84,10 @@ final class IndexBuilder {
     }
 
     private let queues: [SourceQueue]
+    /// Per source, the timestamp of its next record (valid for sources in the heap): most
+    /// comparisons of the merge read only these.
+    private let keys: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked)
     private var switches: SchedulerSwitchReader
     /// How far ahead of the earliest unread record a batch reads, adapted to the record density.
     private var readAheadSpan: Int64 = 100_000
@@ -86,6 +95,7 @@ final class IndexBuilder {
     private let batchTarget = 65_536
     private let queueLimit: Int
     /// Sources ordered as a min-heap on their next record (queued or unread).
+    @exclusivity(unchecked)
     private var heap: [Int] = []
 
     init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false, checkpointBudget: Int? = nil) throws {
@@ -99,15 +109,33 @@ final class IndexBuilder {
         if let checkpointBudget { data.checkpointBudget = checkpointBudget }
         switches = SchedulerSwitchReader(set: set)
         queueLimit = max(256, 262_144 / max(1, count))
+        keys = .allocate(capacity: max(1, count))
+        keys.initialize(repeating: 0, count: max(1, count))
+    }
+
+    deinit { keys.deallocate() }
+
+    /// Refreshes the key of source `i`; false when it has no next record.
+    @inline(__always)
+    private func updateKey(_ i: Int) -> Bool {
+        guard let next = queues[i].next else { return false }
+        keys[i] = next.record.timestamp
+        return true
     }
 
     // MARK: - Sources
 
     @inline(__always)
     private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let ka = keys[a], kb = keys[b]
+        if ka != kb { return ka < kb }
+        return tiePrecedes(a, b)
+    }
+
+    /// Equal timestamps: the merge's tie-break on the records, then the source order.
+    private func tiePrecedes(_ a: Int, _ b: Int) -> Bool {
         guard let ra = queues[a].next?.record else { return false }
         guard let rb = queues[b].next?.record else { return true }
-        if ra.timestamp != rb.timestamp { return ra.timestamp < rb.timestamp }
         if let tieBreak {
             if tieBreak(ra, rb) { return true }
             if tieBreak(rb, ra) { return false }
@@ -117,7 +145,7 @@ final class IndexBuilder {
 
     private func rebuildHeap() {
         heap.removeAll(keepingCapacity: true)
-        for i in queues.indices where queues[i].next != nil {
+        for i in queues.indices where updateKey(i) {
             heap.append(i)
             siftUp(heap.count - 1)
         }
@@ -197,8 +225,8 @@ final class IndexBuilder {
                 rebuildHeap()
                 continue
             }
-            let queue = queues[top]
-            append(record, merging: queue)
+            unowned(unsafe) let queue = queues[top]
+            append(record)
             queue.head += 1
             if queue.head >= queue.records.count, let failure = queue.failure {
                 // The stream failed after this record: it leaves the merge, as in `EventMerger`.
@@ -206,7 +234,7 @@ final class IndexBuilder {
                 queue.failure = nil
                 queue.ended = true
             }
-            if queue.next == nil {
+            if !updateKey(top) {
                 let last = heap.removeLast()
                 if !heap.isEmpty {
                     heap[0] = last
@@ -220,8 +248,9 @@ final class IndexBuilder {
         return data.isComplete
     }
 
-    /// Records one merged record (still the next record of `queue`).
-    private func append(_ record: EventRecord, merging queue: SourceQueue) {
+    /// Records one merged record (still the next record of its source).
+    @inline(__always)
+    private func append(_ record: EventRecord) {
         if data.recordCount % data.checkpointInterval == 0 {
             data.checkpointTimes.append(record.timestamp)
             for q in queues {
