@@ -69,6 +69,9 @@ public final class FtraceCPUStream: EventStream {
     /// The payload of `current` (empty for lost-event records).
     public var currentData: UnsafeRawBufferPointer { stateStorage.pointee.currentData }
 
+    /// The catalog the cursor decodes records with.
+    var catalog: EventCatalog { contextStorage.pointee.catalog }
+
     /// Pages of the underlying source (a measure of how much the stream holds).
     var pageCount: Int { contextStorage.pointee.source.pageCount }
 
