@@ -32,9 +32,44 @@ final class IndexBuilder {
         @exclusivity(unchecked)
         var ended = false
 
-        init(_ source: EventMerger.Source) {
+        /// The stream, when it decodes its current record by itself: switches are then read
+        /// here, on the reading thread, while the record's bytes are at hand.
+        let decoding: CurrentRecordDecoding?
+        /// Whether each class of the stream's trace is a scheduler switch.
+        let switchClasses: [Bool]
+        @exclusivity(unchecked)
+        var fields = SwitchFieldReader()
+        /// Tasks of queued switch records (parallel to `records` when `decoding` is set).
+        @exclusivity(unchecked)
+        var switches: [SwitchTasks?] = []
+
+        init(_ source: EventMerger.Source, switchClasses: [Bool]) {
             stream = source.stream
             trace = source.trace
+            decoding = source.stream as? CurrentRecordDecoding
+            self.switchClasses = switchClasses
+        }
+
+        /// Queues `r` (the stream's current record), with its switch tasks when read here.
+        @inline(__always)
+        private func enqueue(_ r: EventRecord) throws {
+            records.append(r)
+            guard let decoding else { return }
+            let k = Int(r.classIndex)
+            if case .event = r.kind, k >= 0, k < switchClasses.count, switchClasses[k] {
+                switches.append(try fields.read { try decoding.decodeCurrentPayload(into: &$0) })
+            } else {
+                switches.append(nil)
+            }
+        }
+
+        /// The switch tasks of the next queued record: nil when it is no switch, `.some(nil)`
+        /// when it must be decoded through the trace.
+        @inline(__always)
+        var nextSwitch: SwitchTasks?? {
+            guard decoding != nil else { return .some(nil) }
+            guard head < switches.count, let tasks = switches[head] else { return .none }
+            return .some(tasks)
         }
 
         /// The next record in merge terms: the first queued one, or the unread one.
@@ -52,9 +87,9 @@ final class IndexBuilder {
             var n = 0
             while records.count < capacity, var r = stream.current, r.timestamp < limit {
                 r.trace = trace
-                records.append(r)
                 n += 1
                 do {
+                    try enqueue(r)
                     try stream.advance()
                 } catch {
                     failure = String(describing: error)
@@ -68,8 +103,8 @@ final class IndexBuilder {
         func readOne() {
             guard failure == nil, !ended, var r = stream.current else { return }
             r.trace = trace
-            records.append(r)
             do {
+                try enqueue(r)
                 try stream.advance()
             } catch {
                 failure = String(describing: error)
@@ -79,6 +114,7 @@ final class IndexBuilder {
         func dropMerged() {
             guard head > 0 else { return }
             records.removeFirst(head)
+            if !switches.isEmpty { switches.removeFirst(min(head, switches.count)) }
             head = 0
         }
     }
@@ -101,7 +137,10 @@ final class IndexBuilder {
     init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false, checkpointBudget: Int? = nil) throws {
         self.set = set
         let merger = try set.makeMerger()
-        queues = merger.sources.map(SourceQueue.init)
+        let switchClasses = set.traces.map(SwitchFieldReader.switchClasses(of:))
+        queues = merger.sources.map {
+            SourceQueue($0, switchClasses: switchClasses.indices.contains(Int($0.trace)) ? switchClasses[Int($0.trace)] : [])
+        }
         tieBreak = set.tieBreak
         self.parallel = parallel
         let count = queues.count
@@ -226,7 +265,7 @@ final class IndexBuilder {
                 continue
             }
             unowned(unsafe) let queue = queues[top]
-            append(record)
+            append(record, switchTasks: queue.nextSwitch)
             queue.head += 1
             if queue.head >= queue.records.count, let failure = queue.failure {
                 // The stream failed after this record: it leaves the merge, as in `EventMerger`.
@@ -250,7 +289,7 @@ final class IndexBuilder {
 
     /// Records one merged record (still the next record of its source).
     @inline(__always)
-    private func append(_ record: EventRecord) {
+    private func append(_ record: EventRecord, switchTasks: SwitchTasks??) {
         if data.recordCount % data.checkpointInterval == 0 {
             data.checkpointTimes.append(record.timestamp)
             for q in queues {
@@ -261,10 +300,12 @@ final class IndexBuilder {
         if data.firstTimestamp == nil { data.firstTimestamp = record.timestamp }
         data.lastTimestamp = max(data.lastTimestamp ?? record.timestamp, record.timestamp)
         data.recordCount += 1
-        note(record)
+        note(record, switchTasks: switchTasks)
     }
 
-    private func note(_ record: EventRecord) {
+    /// - Parameter switchTasks: read ahead with the record (nil: no switch), or `.some(nil)`:
+    ///   decode it through the trace now.
+    private func note(_ record: EventRecord, switchTasks: SwitchTasks??) {
         if case .lostEvents(let count, let since) = record.kind {
             data.activity.addLost(record, LostRange(cpu: record.cpu, since: since, until: record.timestamp, count: count))
             data.totals.add(record, task: nil)
@@ -272,9 +313,13 @@ final class IndexBuilder {
         }
         data.totals.add(record, task: nil)
         data.activity.addEvent(record)
-        if let tasks = switches.switchTasks(of: record, in: set) {
-            data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next)
+        let tasks: SwitchTasks?
+        switch switchTasks {
+        case .some(.some(let read)): tasks = read
+        case .some(.none): tasks = switches.switchTasks(of: record, in: set)
+        case .none: tasks = nil
         }
+        if let tasks { data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next) }
     }
 
     /// The index as it is now, its lanes' running tasks counted up to the latest record.

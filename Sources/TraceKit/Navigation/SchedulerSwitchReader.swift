@@ -1,9 +1,33 @@
+/// The tasks a scheduler switch names.
+typealias SwitchTasks = (previous: TaskRef?, next: TaskRef)
+
+/// Reads the tasks of a switch record from its payload fields (any reader, any decoding path).
+struct SwitchFieldReader {
+    private var capture = FieldCapture(names: ["prev_pid", "prev_tid", "next_pid", "next_tid", "prev_comm", "next_comm"])
+
+    /// Decodes with `decode` (which fills the visitor) and returns the tasks, nil without a next task.
+    mutating func read(_ decode: (inout FieldCapture) throws -> Void) rethrows -> SwitchTasks? {
+        capture.reset()
+        try decode(&capture)
+        let v = capture.values
+        guard let next = (v[2] ?? v[3])?.integerValue?.int64 else { return nil }
+        let prev = (v[0] ?? v[1])?.integerValue?.int64
+        return (prev.map { TaskRef(pid: $0, comm: v[4]?.stringValue ?? "") },
+                TaskRef(pid: next, comm: v[5]?.stringValue ?? ""))
+    }
+
+    /// Whether each class of `trace` is a scheduler switch.
+    static func switchClasses(of trace: Trace) -> [Bool] {
+        trace.eventClasses.map { $0.name == "sched_switch" || $0.name.hasSuffix(":sched_switch") }
+    }
+}
+
 /// Recognises scheduler switch records (`sched_switch`, `*:sched_switch`) and reads the tasks they
 /// name, for the timeline's task lanes.
 struct SchedulerSwitchReader {
     /// Per trace, per class: whether it is a switch (nil: not looked at yet).
     private var schedulerClasses: [[Bool?]]
-    private var capture = FieldCapture(names: ["prev_pid", "prev_tid", "next_pid", "next_tid", "prev_comm", "next_comm"])
+    private var fields = SwitchFieldReader()
 
     init(set: TraceSet) {
         schedulerClasses = set.traces.map { Array(repeating: nil, count: $0.eventClasses.count) }
@@ -26,13 +50,8 @@ struct SchedulerSwitchReader {
     /// The previous and next tasks of a switch record (nil when it is not one or has no next task).
     mutating func switchTasks(of record: EventRecord, in set: TraceSet) -> (previous: TaskRef?, next: TaskRef)? {
         guard isSwitch(record, in: set) else { return nil }
-        capture.reset()
-        try? set.trace(of: record).decodeFields(of: record, scope: .payload, into: &capture)
-        let v = capture.values
-        guard let next = (v[2] ?? v[3])?.integerValue?.int64 else { return nil }
-        let prev = (v[0] ?? v[1])?.integerValue?.int64
-        return (prev.map { TaskRef(pid: $0, comm: v[4]?.stringValue ?? "") },
-                TaskRef(pid: next, comm: v[5]?.stringValue ?? ""))
+        let trace = set.trace(of: record)
+        return fields.read { try? trace.decodeFields(of: record, scope: .payload, into: &$0) }
     }
 }
 
