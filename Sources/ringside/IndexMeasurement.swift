@@ -3,11 +3,11 @@ import TerminalUI
 import TraceKit
 
 /// `ringside view --measure-index PATH`: builds the index exactly as the viewer does (background
-/// thread, streams read on all cores) and prints the time it took, for benchmarks.
+/// thread, streams read on all cores, saved index reused and kept) and prints the time it took,
+/// for benchmarks.
 enum IndexMeasurement {
-    static func run(set: TraceSet, reopen: @escaping () throws -> TraceSet, paths: [String]) throws {
-        let start = MonotonicClock.now()
-        let model = try ViewerModel(set: set, reopen: reopen)
+    /// - Parameter start: when the command started (opening the traces included).
+    static func run(model: ViewerModel, paths: [String], start: UInt64) {
         let firstRecords = MonotonicClock.now()
         while !model.index.isComplete {
             model.doBackgroundWork(until: 0)
@@ -16,9 +16,10 @@ enum IndexMeasurement {
         let end = MonotonicClock.now()
         let bytes = paths.reduce(0) { $0 + diskBytes($1) }
         let seconds = Double(end - start) / 1e9
-        print("records \(model.index.recordCount)  bytes \(bytes)  first records \(Double(firstRecords - start) / 1e6) ms"
+        print("records \(model.index.recordCount)  bytes \(bytes)  viewer ready \(String(format: "%.1f", Double(firstRecords - start) / 1e6)) ms"
               + "  index \(String(format: "%.3f", seconds)) s  \(String(format: "%.2f", Double(bytes) / seconds / 1e9)) GB/s"
-              + "  checkpoints \(model.index.checkpointBytes / 1024) KiB  lanes \(model.activity.memoryBytes / 1024) KiB")
+              + "  checkpoints \(model.index.checkpointBytes / 1024) KiB  lanes \(model.activity.memoryBytes / 1024) KiB"
+              + (model.usedSavedIndex ? "  (saved index)" : ""))
         for error in model.index.errors.prefix(3) { print("error: \(error)") }
     }
 

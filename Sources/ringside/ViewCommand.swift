@@ -49,11 +49,14 @@ struct ViewCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
+        let started = MonotonicClock.now()
         let set: TraceSet
         /// Opens the same traces again for the indexing thread (files only: a generated trace is
         /// indexed between keys).
         var reopen: (() throws -> TraceSet)?
         var watcher: TraceFileWatcher?
+        var cache: IndexCacheStore?
+        let environment = ProcessInfo.processInfo.environment
         if let synthetic {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
@@ -61,12 +64,9 @@ struct ViewCommand: ParsableCommand {
             let quiet = { try TraceOpening.open(paths, reportWarnings: false) }
             // Looked at before opening: data appended meanwhile is picked up by the first reload.
             watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
+            cache = IndexCacheStore(paths: paths, environment: environment)
             set = try TraceOpening.open(paths)
             reopen = quiet
-        }
-        if measureIndex, let reopen {
-            try IndexMeasurement.run(set: set, reopen: reopen, paths: paths)
-            return
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
         var themeIndex = 0
@@ -77,9 +77,21 @@ struct ViewCommand: ParsableCommand {
                 throw ValidationFailure("--theme: \(error)")
             }
         }
-        let environment = ProcessInfo.processInfo.environment
         let environmentIndexing = environment["RINGSIDE_INDEX"]
-        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen)
+        let fingerprint = cache?.fingerprint()
+        let saved = fingerprint.flatMap { cache?.load(fingerprint: $0) }
+        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen, savedIndex: saved)
+        if let cache, let fingerprint, !model.usedSavedIndex {
+            model.onIndexComplete = { data in
+                // Only when the files are still those indexed (a trace being written is not kept).
+                if cache.fingerprint() == fingerprint { cache.save(data, fingerprint: fingerprint) }
+            }
+        }
+        if measureIndex {
+            IndexMeasurement.run(model: model, paths: paths, start: started)
+            model.stopBackgroundWork()
+            return
+        }
         let frameLog = environment["RINGSIDE_FRAME_LOG"].flatMap { FrameLog(path: $0) }
         let terminal: CursesTerminal
         do {
@@ -94,6 +106,7 @@ struct ViewCommand: ParsableCommand {
         app.reloader = watcher
         let status = app.run()
         terminal.stop()
+        app.controller.model.stopBackgroundWork()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -192,4 +192,36 @@ final class ViewerEndToEndTests: XCTestCase {
         try session.waitFor("EXIT=0")
         try assertTerminalUsable(session)
     }
+
+    /// A finished index is kept in the cache directory and used the next time; a damaged one is
+    /// refused and the trace indexed again.
+    func testSavedIndexIsReusedAndDamageIsRefused() throws {
+        guard let ringside = TmuxSession.ringsidePath else { throw XCTSkip("ringside not built") }
+        let cache = NSTemporaryDirectory() + "ringside-cache-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let out = cache + ".out"
+        defer { unlink(out) }
+        let trace = TmuxSession.packageRoot + "/Tests/Fixtures/scale/kernel-like"
+        func run() throws -> String {
+            let status = TmuxSession.spawn(["/usr/bin/env", "XDG_CACHE_HOME=" + cache, ringside, "view", "--measure-index", trace],
+                                           output: out)
+            XCTAssertEqual(status, 0)
+            return String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self)
+        }
+        let first = try run()
+        XCTAssertTrue(first.contains("records 3000 "), first)
+        XCTAssertFalse(first.contains("saved index"), first)
+        let second = try run()
+        XCTAssertTrue(second.contains("records 3000 ") && second.contains("(saved index)"), second)
+        // Damage the saved file: it is refused, the trace is indexed again and saved anew.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.hasSuffix(".idx") }
+        XCTAssertEqual(files.count, 1)
+        let path = cache + "/" + files[0]
+        var bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
+        bytes[bytes.count / 2] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let third = try run()
+        XCTAssertTrue(third.contains("records 3000 ") && !third.contains("saved index"), third)
+        XCTAssertTrue(try run().contains("(saved index)"))
+    }
 }

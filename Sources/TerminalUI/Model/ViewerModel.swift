@@ -45,13 +45,22 @@ public final class ViewerModel {
     ///   - set: the traces to browse.
     ///   - reopen: opens the same traces again; when given, indexing runs on a thread of its own
     ///     with those readers (and reads streams on all cores) instead of in slices between keys.
-    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil) throws {
+    ///   - savedIndex: an index of the same traces kept from an earlier run; used after checking that
+    ///     its checkpoints land on their records, else the traces are indexed again.
+    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil) throws {
         self.set = set
-        if let reopen {
+        let sources = set.traces.reduce(0) { $0 + $1.streams.count }
+        if let saved = savedIndex, saved.sourceCount == sources, saved.isComplete,
+           ViewerModel.checkpointsHold(saved, set: set) {
+            index = TraceIndex(data: saved)
+            inlineIndexer = nil
+            backgroundIndexer = nil
+            indexEnd = indexStart
+            usedSavedIndex = true
+        } else if let reopen {
             let background = try BackgroundIndexer(open: reopen)
             backgroundIndexer = background
             inlineIndexer = nil
-            let sources = set.traces.reduce(0) { $0 + $1.streams.count }
             index = TraceIndex(sourceCount: sources)
             // The first records come quickly: wait a little for them so the first screen has rows.
             let deadline = MonotonicClock.now() + 150_000_000
@@ -77,6 +86,24 @@ public final class ViewerModel {
             range = range.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
         }
         knownTimeRange = range
+    }
+
+    /// True when the index came from disk (no indexing was needed).
+    public private(set) var usedSavedIndex = false
+    /// Called once when the index is complete (to keep it on disk); at once if it already is.
+    public var onIndexComplete: ((IndexData) -> Void)? {
+        didSet { reportCompletion() }
+    }
+    private var completionReported = false
+
+    private func reportCompletion() {
+        guard !completionReported, index.isComplete, backgroundIndexer != nil, let onIndexComplete else { return }
+        completionReported = true
+        if index.errors.isEmpty { onIndexComplete(index.data) }
+    }
+
+    static func checkpointsHold(_ data: IndexData, set: TraceSet) -> Bool {
+        TraceIndex(data: data).checkpointsHold(in: set)
     }
 
     /// Takes what the indexing thread indexed since the last call; true when the index grew.
@@ -105,6 +132,11 @@ public final class ViewerModel {
         var left: Double?
         if let fraction, fraction > 0.001, elapsed > 0 { left = elapsed * (1 - fraction) / fraction }
         return (fraction, rate, left)
+    }
+
+    /// Stops indexing and waits for its thread (before the process exits).
+    public func stopBackgroundWork() {
+        backgroundIndexer?.stop()
     }
 
     /// True while indexing runs on its thread (the viewer only needs to look for its results).
@@ -314,6 +346,7 @@ public final class ViewerModel {
         if backgroundIndexer != nil, pullIndex() {
             progress.indexed = true
             if index.isComplete && indexEnd == nil { indexEnd = MonotonicClock.now() }
+            reportCompletion()
             extendStatistics()
         }
         repeat {

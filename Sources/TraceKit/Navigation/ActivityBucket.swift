@@ -74,6 +74,19 @@ public struct TaskTable: Sendable {
 
     public init() {}
 
+    /// A table read back from a saved index.
+    init(restoring tasks: [TaskRef]) throws {
+        guard let first = tasks.first, first.pid == 0 else {
+            throw ByteReader.Failure(description: "index file task table does not start with the idle task")
+        }
+        self.tasks = tasks
+        idsByPID = [:]
+        for (i, t) in tasks.enumerated() {
+            guard idsByPID[t.pid] == nil else { throw ByteReader.Failure(description: "index file lists a task twice") }
+            idsByPID[t.pid] = Int32(i)
+        }
+    }
+
     /// The id of `task`, registering it (and updating its name) as needed.
     mutating func id(for task: TaskRef) -> Int32 {
         if let id = idsByPID[task.pid] {

@@ -58,6 +58,25 @@ public struct ActivityData {
             : laneOfKey[LaneKey(cpu: -1, trace: record.trace, stream: record.stream)]
     }
 
+    /// Aggregates read back from a saved index (of a complete trace: no task is running on).
+    mutating func restore(keys: [LaneKey], origin: Int64?, width: Int64, capacity: Int, buckets: [[ActivityBucket]],
+                          laneEvents: [Int], firstEvent: [Int64?], lost: [(lane: Int, range: LostRange)],
+                          tasks: [TaskRef], hasScheduler: Bool, recordsNoted: Int, lastTime: Int64) throws {
+        for key in keys { _ = add(key) }
+        self.origin = origin
+        self.width = width
+        self.capacity = capacity
+        self.buckets = buckets
+        self.laneEvents = laneEvents
+        self.firstEvent = firstEvent
+        self.lost = lost
+        self.tasks = try TaskTable(restoring: tasks)
+        self.hasScheduler = hasScheduler
+        self.recordsNoted = recordsNoted
+        self.lastTime = lastTime
+        switched = Array(repeating: hasScheduler, count: keys.count)
+    }
+
     // MARK: - Grid
 
     /// The bucket holding `time` (0 for times before the origin).

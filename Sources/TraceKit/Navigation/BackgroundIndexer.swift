@@ -16,6 +16,8 @@ public final class BackgroundIndexer {
         var version = 0
         var cancelled = false
         var refreshRequested = false
+        /// Signalled when the thread has stopped.
+        let stopped = DispatchSemaphore(value: 0)
         /// Monotonic nanoseconds spent indexing (until complete) and records indexed then.
         var busyNanoseconds: UInt64 = 0
     }
@@ -31,15 +33,29 @@ public final class BackgroundIndexer {
     /// - Parameters:
     ///   - open: opens the traces again, for the indexing thread's own readers.
     ///   - parallel: read streams on all cores.
-    public init(open: () throws -> TraceSet, checkpointInterval: Int? = nil, parallel: Bool = true) throws {
-        let set = try open()
-        let builder = try IndexBuilder(set: set, checkpointInterval: checkpointInterval, parallel: parallel)
+    public init(open: @escaping () throws -> TraceSet, checkpointInterval: Int? = nil, parallel: Bool = true) throws {
         startTime = BackgroundIndexer.now()
         let channel = self.channel
-        // The thread keeps only the channel: the indexer going away cancels it.
-        let box = UnsafeSendable((builder, channel))
+        // The thread keeps only the channel: the indexer going away cancels it. It opens its own
+        // readers itself, so the viewer does not wait for a second open of a big trace.
+        let box = UnsafeSendable((open, channel))
         DispatchQueue.global(qos: .userInitiated).async {
-            BackgroundIndexer.run(box.value.0, box.value.1)
+            let (open, channel) = box.value
+            defer { channel.stopped.signal() }
+            let builder: IndexBuilder
+            do {
+                builder = try IndexBuilder(set: try open(), checkpointInterval: checkpointInterval, parallel: parallel)
+            } catch {
+                var failed = IndexData(sourceCount: 0, checkpointInterval: 1024)
+                failed.errors = ["cannot open the trace for indexing: \(error)"]
+                failed.isComplete = true
+                channel.lock.sync {
+                    channel.latest = failed
+                    channel.version += 1
+                }
+                return
+            }
+            BackgroundIndexer.run(builder, channel)
         }
     }
 
@@ -100,7 +116,14 @@ public final class BackgroundIndexer {
         channel.wake.signal()
     }
 
-    /// Stops the thread.
+    /// Stops the thread and waits until it has (a process must not exit while it reads).
+    public func stop() {
+        cancel()
+        channel.stopped.wait()
+        channel.stopped.signal()
+    }
+
+    /// Asks the thread to stop.
     public func cancel() {
         let wasCancelled: Bool = channel.lock.sync {
             defer { channel.cancelled = true }

@@ -122,6 +122,19 @@ public final class TraceIndex {
         return c * data.checkpointInterval
     }
 
+    /// True when the index fits `set` (an index read from disk is never trusted blindly): its
+    /// first, middle and last checkpoints restore onto records at the times it says.
+    public func checkpointsHold(in set: TraceSet) -> Bool {
+        guard let merger = try? set.makeMerger(), merger.sources.count == data.sourceCount else { return false }
+        let count = data.checkpointTimes.count
+        guard count > 0 || data.recordCount == 0 else { return false }
+        for c in Set([0, count / 2, count - 1]) where c >= 0 && c < count {
+            guard (try? restore(checkpoint: c, into: merger)) != nil,
+                  merger.current?.timestamp == data.checkpointTimes[c] else { return false }
+        }
+        return true
+    }
+
     /// The last checkpoint whose record is earlier than `time` (0 when none is).
     func checkpoint(before time: Int64) -> Int {
         let times = data.checkpointTimes

@@ -83,6 +83,24 @@ public struct TraceStatistics {
         countsTasks = other.countsTasks
     }
 
+    /// Counts per trace and event class, for saving the index.
+    var countsPerClass: [[Int]] { perClass }
+    /// Counts per CPU and without a CPU, for saving the index.
+    var countsPerCPU: (all: [Int], unknown: Int) { (perCPU, unknownCPU) }
+
+    /// Counts read back from a saved index (no tasks).
+    mutating func restore(firstTime: Int64?, lastTime: Int64?, eventTotal: Int, lostRecords: Int, lostEvents: UInt64,
+                          perClass: [[Int]], perCPU: [Int], unknownCPU: Int) {
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.eventTotal = eventTotal
+        self.lostRecords = lostRecords
+        self.lostEvents = lostEvents
+        self.perClass = perClass
+        self.perCPU = perCPU
+        self.unknownCPU = unknownCPU
+    }
+
     /// Which table of counts.
     public enum Table: String, CaseIterable, Sendable {
         case events = "Events", cpus = "CPUs", tasks = "Tasks"
