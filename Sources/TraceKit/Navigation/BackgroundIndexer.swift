@@ -35,12 +35,27 @@ public final class BackgroundIndexer {
     ///   - parallel: read streams on all cores.
     public init(open: @escaping () throws -> TraceSet, checkpointInterval: Int? = nil, parallel: Bool = true) throws {
         startTime = BackgroundIndexer.now()
-        let channel = self.channel
         // The thread keeps only the channel: the indexer going away cancels it. It opens its own
         // readers itself, so the viewer does not wait for a second open of a big trace.
-        let box = UnsafeSendable((open, channel))
-        DispatchQueue.global(qos: .userInitiated).async {
-            let (open, channel) = box.value
+        let job = Job(open: open, channel: channel, checkpointInterval: checkpointInterval, parallel: parallel)
+        DispatchQueue.global(qos: .userInitiated).async { job.run() }
+    }
+
+    /// What the thread runs with.
+    private final class Job: @unchecked Sendable {
+        let open: () throws -> TraceSet
+        let channel: Channel
+        let checkpointInterval: Int?
+        let parallel: Bool
+
+        init(open: @escaping () throws -> TraceSet, channel: Channel, checkpointInterval: Int?, parallel: Bool) {
+            self.open = open
+            self.channel = channel
+            self.checkpointInterval = checkpointInterval
+            self.parallel = parallel
+        }
+
+        func run() {
             defer { channel.stopped.signal() }
             let builder: IndexBuilder
             do {
@@ -133,8 +148,3 @@ public final class BackgroundIndexer {
     }
 }
 
-/// Carries a value the sender promises not to use concurrently across a thread hop.
-struct UnsafeSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
