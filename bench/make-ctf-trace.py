@@ -3,7 +3,11 @@
 sched_switch (LTTng kernel field names: prev_comm/prev_tid/next_comm/next_tid), irq_handler_entry
 and syscall_entry_openat, in 64 KiB packets with packet headers and contexts like LTTng writes them.
 
-    bench/make-ctf-trace.py OUT_DIR [EVENTS] [CPUS]
+    bench/make-ctf-trace.py OUT_DIR [EVENTS] [CPUS] [PROCESSES]
+
+With PROCESSES > 0 it writes what an LTTng session with per-PID buffers leaves behind: one trace
+directory per process under OUT_DIR (own metadata and UUID), each with one stream per CPU in small
+4 KiB packets, EVENTS spread over all of them -- thousands of streams, many traces to merge.
 
 babeltrace2 reads the result (the benchmark script checks that)."""
 import os
@@ -15,7 +19,8 @@ import uuid
 out = sys.argv[1]
 events = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
 cpus = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-PACKET = 64 * 1024
+processes = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+PACKET = 4 * 1024 if processes > 0 else 64 * 1024
 trace_uuid = uuid.UUID("5e1a2b3c-4d5e-4f60-8172-93a4b5c6d7e8")
 
 metadata = """/* CTF 1.8 */
@@ -110,11 +115,8 @@ event {
 		uint16_t mode;
 	};
 };
-""" % (trace_uuid, uuid.UUID("0f1e2d3c-4b5a-4968-8776-655443322110"))
-
-os.makedirs(out, exist_ok=True)
-with open(os.path.join(out, "metadata"), "w") as f:
-    f.write(metadata)
+"""
+clock_uuid = uuid.UUID("0f1e2d3c-4b5a-4968-8776-655443322110")
 
 tasks = [(0, "swapper")] + [(1000 + 7 * i, name) for i, name in enumerate(
     ["bash", "make", "cc1", "ld", "kworker/0:1", "rcu_sched", "sshd", "systemd", "postgres", "nginx",
@@ -125,51 +127,63 @@ files = [b"/etc/ld.so.cache", b"/usr/lib/x86_64-linux-gnu/libc.so.6", b"/proc/se
 HEADER = struct.Struct("<I16sI")
 CONTEXT = struct.Struct("<QQQQQI")
 EVENT_HEADER = struct.Struct("<IQ")
-rng = random.Random(7)
 
 
 def comm(name):
     return name.encode()[:15].ljust(16, b"\0")
 
 
-per_cpu = events // cpus
-for cpu in range(cpus):
-    t = 1_000_000_000 + cpu * 331
-    running = 0
-    since_switch = 0
-    payloads = []
-    for n in range(per_cpu):
-        t += 200 + rng.randrange(20_000)
-        if since_switch > rng.randrange(12):
-            since_switch = 0
-            pick = rng.randrange(10)
-            nxt = 0 if pick < 3 else 1 + rng.randrange(5 if pick < 6 else len(tasks) - 1)
-            prev_tid, prev_name = tasks[running]
-            next_tid, next_name = tasks[nxt]
-            body = comm(prev_name) + struct.pack("<iiq", prev_tid, 120, rng.randrange(2)) + comm(next_name) + \
-                struct.pack("<ii", next_tid, 120)
-            payloads.append((0, t, body))
-            running = nxt
-        else:
-            since_switch += 1
-            if running == 0 or rng.randrange(8) == 0:
-                payloads.append((1, t, struct.pack("<i", 16 + rng.randrange(6)) + irq_names[rng.randrange(6)] + b"\0"))
+def write_trace(directory, trace_uuid, events, seed):
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "metadata"), "w") as f:
+        f.write(metadata % (trace_uuid, clock_uuid))
+    rng = random.Random(seed)
+    per_cpu = events // cpus
+    for cpu in range(cpus):
+        t = 1_000_000_000 + cpu * 331
+        running = 0
+        since_switch = 0
+        payloads = []
+        for n in range(per_cpu):
+            t += 200 + rng.randrange(20_000)
+            if since_switch > rng.randrange(12):
+                since_switch = 0
+                pick = rng.randrange(10)
+                nxt = 0 if pick < 3 else 1 + rng.randrange(5 if pick < 6 else len(tasks) - 1)
+                prev_tid, prev_name = tasks[running]
+                next_tid, next_name = tasks[nxt]
+                body = comm(prev_name) + struct.pack("<iiq", prev_tid, 120, rng.randrange(2)) + comm(next_name) + \
+                    struct.pack("<ii", next_tid, 120)
+                payloads.append((0, t, body))
+                running = nxt
             else:
-                payloads.append((2, t, struct.pack("<i", -100) + files[rng.randrange(5)] + b"\0" +
-                                 struct.pack("<iH", 0o2000000, 0o644)))
-    with open(os.path.join(out, "channel0_%d" % cpu), "wb") as f:
-        i = 0
-        while i < len(payloads):
-            chunk = []
-            size = HEADER.size + CONTEXT.size
-            j = i
-            while j < len(payloads) and size + EVENT_HEADER.size + len(payloads[j][2]) <= PACKET:
-                size += EVENT_HEADER.size + len(payloads[j][2])
-                j += 1
-            body = b"".join(EVENT_HEADER.pack(e, ts) + p for e, ts, p in payloads[i:j])
-            header = HEADER.pack(0xC1FC1FC1, trace_uuid.bytes, 0)
-            context = CONTEXT.pack(payloads[i][1], payloads[j - 1][1], size * 8, PACKET * 8, 0, cpu)
-            packet = header + context + body
-            f.write(packet + b"\0" * (PACKET - len(packet)))
-            i = j
-print("wrote %d events on %d CPUs to %s" % (per_cpu * cpus, cpus, out))
+                since_switch += 1
+                if running == 0 or rng.randrange(8) == 0:
+                    payloads.append((1, t, struct.pack("<i", 16 + rng.randrange(6)) + irq_names[rng.randrange(6)] + b"\0"))
+                else:
+                    payloads.append((2, t, struct.pack("<i", -100) + files[rng.randrange(5)] + b"\0" +
+                                     struct.pack("<iH", 0o2000000, 0o644)))
+        with open(os.path.join(directory, "channel0_%d" % cpu), "wb") as f:
+            i = 0
+            while i < len(payloads):
+                chunk = []
+                size = HEADER.size + CONTEXT.size
+                j = i
+                while j < len(payloads) and size + EVENT_HEADER.size + len(payloads[j][2]) <= PACKET:
+                    size += EVENT_HEADER.size + len(payloads[j][2])
+                    j += 1
+                body = b"".join(EVENT_HEADER.pack(e, ts) + p for e, ts, p in payloads[i:j])
+                header = HEADER.pack(0xC1FC1FC1, trace_uuid.bytes, 0)
+                context = CONTEXT.pack(payloads[i][1], payloads[j - 1][1], size * 8, PACKET * 8, 0, cpu)
+                packet = header + context + body
+                f.write(packet + b"\0" * (PACKET - len(packet)))
+                i = j
+
+
+if processes > 0:
+    for k in range(processes):
+        write_trace(os.path.join(out, "pid-%05d" % (4000 + k)), uuid.UUID(int=trace_uuid.int + k), events // processes, k)
+    print("wrote %d events in %d per-process traces of %d CPU streams to %s" % (events // processes * processes, processes, cpus, out))
+else:
+    write_trace(out, trace_uuid, events, 7)
+    print("wrote %d events on %d CPUs to %s" % (events // cpus * cpus, cpus, out))

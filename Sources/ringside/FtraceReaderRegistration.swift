@@ -9,10 +9,10 @@ enum FtraceReaderRegistration {
     /// The traces in `path` when it is a trace.dat file (a regular file starting with the trace.dat
     /// magic), nil when it is something else. Problems that do not stop reading are printed to
     /// standard error.
-    static func open(path: String, isDirectory: Bool) throws -> [Trace]? {
+    static func open(path: String, isDirectory: Bool, reportWarnings: Bool = true) throws -> [Trace]? {
         guard !isDirectory, startsWithMagic(path) else { return nil }
         let trace = try TraceDatTrace(path: path)
-        for warning in trace.warnings {
+        for warning in trace.warnings where reportWarnings {
             FileHandleOutput.standardError("ringside: warning: \(warning)\n")
         }
         return [trace]

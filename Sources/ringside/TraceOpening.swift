@@ -11,14 +11,17 @@ enum TraceOpening {
     }
 
     /// Opens every trace found under `paths`, in a stable order.
-    static func open(_ paths: [String]) throws -> TraceSet {
+    /// - Parameter reportWarnings: print problems that do not stop reading (false when opening the
+    ///   same traces again, e.g. for the viewer's indexing thread).
+    static func open(_ paths: [String], reportWarnings: Bool = true) throws -> TraceSet {
         var traces: [Trace] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ValidationFailure("\(path): no such file or directory")
             }
-            let found = try TraceReaders.open(path: path, isDirectory: isDirectory.boolValue)
+            let found = try TraceReaders.open(path: path, isDirectory: isDirectory.boolValue,
+                                              reportWarnings: reportWarnings)
             guard !found.isEmpty else {
                 throw ValidationFailure("\(path): no CTF trace or trace.dat file found")
             }

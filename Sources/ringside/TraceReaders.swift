@@ -2,9 +2,10 @@ import TraceKit
 
 /// The readers ringside knows. Each reader claims the paths that hold its format.
 enum TraceReaders {
-    static func open(path: String, isDirectory: Bool) throws -> [Trace] {
+    static func open(path: String, isDirectory: Bool, reportWarnings: Bool = true) throws -> [Trace] {
         // Readers register here as they land.
-        if let traces = try FtraceReaderRegistration.open(path: path, isDirectory: isDirectory) { return traces }
+        if let traces = try FtraceReaderRegistration.open(path: path, isDirectory: isDirectory,
+                                                          reportWarnings: reportWarnings) { return traces }
         return try CTFReaderRegistration.open(path: path, isDirectory: isDirectory)
     }
 

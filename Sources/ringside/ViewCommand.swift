@@ -41,15 +41,32 @@ struct ViewCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("CPUs of the generated trace.", visibility: .hidden))
     var syntheticCPUs: Int = 4
 
+    @Flag(name: .long, help: ArgumentHelp("Build the index as the viewer does, print how long it took and exit (benchmarks).",
+                                          visibility: .hidden))
+    var measureIndex = false
+
     @Argument(help: "Trace directories, trace.dat files, or directories holding several traces.")
     var paths: [String] = []
 
     func run() throws {
+        let started = MonotonicClock.now()
         let set: TraceSet
+        /// Opens the same traces again for the indexing thread (files only: a generated trace is
+        /// indexed between keys).
+        var reopen: (() throws -> TraceSet)?
+        var watcher: TraceFileWatcher?
+        var cache: IndexCacheStore?
+        let environment = ProcessInfo.processInfo.environment
         if let synthetic {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
-            set = try TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths)
+            let paths = self.paths.isEmpty ? [TraceOpening.bundledSamplePath] : self.paths
+            let quiet = { try TraceOpening.open(paths, reportWarnings: false) }
+            // Looked at before opening: data appended meanwhile is picked up by the first reload.
+            watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
+            cache = IndexCacheStore(paths: paths, environment: environment)
+            set = try TraceOpening.open(paths)
+            reopen = quiet
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
         var themeIndex = 0
@@ -60,8 +77,21 @@ struct ViewCommand: ParsableCommand {
                 throw ValidationFailure("--theme: \(error)")
             }
         }
-        let environment = ProcessInfo.processInfo.environment
-        let model = try ViewerModel(set: set)
+        let environmentIndexing = environment["RINGSIDE_INDEX"]
+        let fingerprint = cache?.fingerprint()
+        let saved = fingerprint.flatMap { cache?.load(fingerprint: $0) }
+        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen, savedIndex: saved)
+        if let cache, let fingerprint, !model.usedSavedIndex {
+            model.onIndexComplete = { data in
+                // Only when the files are still those indexed (a trace being written is not kept).
+                if cache.fingerprint() == fingerprint { cache.save(data, fingerprint: fingerprint) }
+            }
+        }
+        if measureIndex {
+            IndexMeasurement.run(model: model, paths: paths, start: started)
+            model.stopBackgroundWork()
+            return
+        }
         let frameLog = environment["RINGSIDE_FRAME_LOG"].flatMap { FrameLog(path: $0) }
         let terminal: CursesTerminal
         do {
@@ -72,8 +102,11 @@ struct ViewCommand: ParsableCommand {
         let size = terminal.size
         let controller = ViewerController(model: model, width: size.width, height: size.height,
                                           themes: catalog, themeIndex: themeIndex)
-        let status = ViewerApp(controller: controller, backend: terminal, frameLog: frameLog).run()
+        let app = ViewerApp(controller: controller, backend: terminal, frameLog: frameLog)
+        app.reloader = watcher
+        let status = app.run()
         terminal.stop()
+        app.controller.model.stopBackgroundWork()
         if status != 0 { throw ExitCode(status) }
     }
 }

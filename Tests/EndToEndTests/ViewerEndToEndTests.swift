@@ -135,4 +135,93 @@ final class ViewerEndToEndTests: XCTestCase {
         XCTAssertTrue(output.contains("column 20: expected a value after '>'"), output)
         XCTAssertTrue(output.contains("cpu == 1 && (pid > \n" + String(repeating: " ", count: 21) + "^"), output)
     }
+
+    /// ftrace rows show the event's print-format text as trace-cmd renders it (the golden report
+    /// of the same file has it), and the status bar reaches the end of the indexed trace.
+    func testFtraceRowsShowTraceCmdText() throws {
+        let fixture = "Tests/Fixtures/ftrace/instances-v7.dat"
+        let report = try String(contentsOfFile: TmuxSession.packageRoot + "/Tests/Fixtures/ftrace/instances.tc.txt", encoding: .utf8)
+        // The first event line's text after "name: " and its padding.
+        guard let line = report.split(separator: "\n").first(where: { $0.contains("softirq_raise:") }),
+              let colon = line.range(of: "softirq_raise:") else { return XCTFail("no softirq_raise line in the report") }
+        let info = line[colon.upperBound...].trimmingCharacters(in: .whitespaces)
+        XCTAssertEqual(info, "vec=9 [action=RCU]")
+        let session = try start(fixture)
+        let screen = try session.waitFor(info)
+        XCTAssertTrue(screen.contains("softirq_raise"), screen)
+        try session.type("G")
+        try session.waitFor(" of ")
+        try session.type("q")
+        try session.waitFor("EXIT=0")
+        try assertTerminalUsable(session)
+    }
+
+    /// A trace still being written: packets appended to a stream file and a new stream file show up
+    /// in the viewer by themselves (it looks at the files while idle), position kept.
+    func testGrowingTraceIsPickedUp() throws {
+        guard let ringside = TmuxSession.ringsidePath else { throw XCTSkip("ringside not built") }
+        let source = TmuxSession.packageRoot + "/samples/ust-libc/ust/uid/0/64-bit"
+        let directory = NSTemporaryDirectory() + "ringside-growing-\(getpid())"
+        let manager = FileManager.default
+        try? manager.removeItem(atPath: directory)
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? manager.removeItem(atPath: directory) }
+        try manager.copyItem(atPath: source + "/metadata", toPath: directory + "/metadata")
+        let stream = try Data(contentsOf: URL(fileURLWithPath: source + "/ch0_1"))
+        let firstPart = min(stream.count, 4 * 4096)
+        try stream.prefix(firstPart).write(to: URL(fileURLWithPath: directory + "/ch0_1"))
+        // What the whole trace holds, from the dump.
+        let listing = NSTemporaryDirectory() + "ringside-growing-\(getpid()).txt"
+        defer { unlink(listing) }
+        XCTAssertEqual(TmuxSession.spawn([ringside, "dump", source], output: listing), 0)
+        let total = String(decoding: manager.contents(atPath: listing) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").count
+        XCTAssertGreaterThan(total, 10)
+
+        let session = try start("'\(directory)'")
+        let screen = try session.waitFor("event 1 of ")
+        XCTAssertFalse(screen.contains("of \(total) "), screen)
+        // The session writes on: the rest of the stream, and a stream of the other CPU.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/ch0_1"))
+        handle.seekToEndOfFile()
+        handle.write(stream.suffix(from: firstPart))
+        handle.closeFile()
+        try manager.copyItem(atPath: source + "/ch0_0", toPath: directory + "/ch0_0")
+        try session.waitFor("of \(total) ", timeout: 20)
+        try session.type("q")
+        try session.waitFor("EXIT=0")
+        try assertTerminalUsable(session)
+    }
+
+    /// A finished index is kept in the cache directory and used the next time; a damaged one is
+    /// refused and the trace indexed again.
+    func testSavedIndexIsReusedAndDamageIsRefused() throws {
+        guard let ringside = TmuxSession.ringsidePath else { throw XCTSkip("ringside not built") }
+        let cache = NSTemporaryDirectory() + "ringside-cache-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let out = cache + ".out"
+        defer { unlink(out) }
+        let trace = TmuxSession.packageRoot + "/Tests/Fixtures/scale/kernel-like"
+        func run() throws -> String {
+            let status = TmuxSession.spawn(["/usr/bin/env", "XDG_CACHE_HOME=" + cache, ringside, "view", "--measure-index", trace],
+                                           output: out)
+            XCTAssertEqual(status, 0)
+            return String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self)
+        }
+        let first = try run()
+        XCTAssertTrue(first.contains("records 3000 "), first)
+        XCTAssertFalse(first.contains("saved index"), first)
+        let second = try run()
+        XCTAssertTrue(second.contains("records 3000 ") && second.contains("(saved index)"), second)
+        // Damage the saved file: it is refused, the trace is indexed again and saved anew.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.hasSuffix(".idx") }
+        XCTAssertEqual(files.count, 1)
+        let path = cache + "/" + files[0]
+        var bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
+        bytes[bytes.count / 2] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let third = try run()
+        XCTAssertTrue(third.contains("records 3000 ") && !third.contains("saved index"), third)
+        XCTAssertTrue(try run().contains("(saved index)"))
+    }
 }

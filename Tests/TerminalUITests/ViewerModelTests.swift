@@ -48,6 +48,24 @@ final class ViewerModelTests: XCTestCase {
         XCTAssertEqual(model.task(of: model.record(atOrdinal: 1)!), TaskRef(pid: 77, comm: "worker"))
     }
 
+    func testAGrowingTraceIsIndexedFurtherAfterTraceGrew() throws {
+        // Live traces: records appended after the index completed are indexed once told.
+        let trace = MemoryTrace(name: "growing")
+        trace.addStream(StreamInfo(name: "cpu0", cpu: 0, file: ""))
+        let e = trace.classIndex(named: "work")
+        for t in 1...3 { trace.append(stream: 0, timestamp: Int64(t * 10), classIndex: e) }
+        let model = try ViewerModel(set: TraceSet(traces: [trace]))
+        model.finishBackgroundWork()
+        XCTAssertEqual(model.rowCount, 3)
+        for t in 4...9 { trace.append(stream: 0, timestamp: Int64(t * 10), classIndex: e) }
+        model.traceGrew()
+        XCTAssertTrue(model.hasBackgroundWork)
+        model.finishBackgroundWork()
+        XCTAssertEqual(model.rowCount, 9)
+        XCTAssertEqual(model.traceEnd, 90)
+        XCTAssertEqual(model.rows(from: 8, count: 1).first?.record.timestamp, 90)
+    }
+
     func testGotoTargets() {
         XCTAssertEqual(GotoTarget.parse("#42", cursor: 0, traceStart: 0, domain: .monotonic), .event(42))
         XCTAssertEqual(GotoTarget.parse("1,500", cursor: 0, traceStart: 0, domain: .monotonic), .event(1500))

@@ -11,13 +11,13 @@ public enum Action: String, CaseIterable, Sendable {
     case gotoTime
     case markerA, markerB, clearMarkers
     case bookmark, nextBookmark, previousBookmark
-    case statistics, nextTheme, redraw
+    case statistics, nextTheme, redraw, reload
     case sortStatistics, statisticsRange
 
     /// Which group help lists the action under.
     public var group: String {
         switch self {
-        case .quit, .help, .cancel, .redraw, .nextTheme: return "General"
+        case .quit, .help, .cancel, .redraw, .nextTheme, .reload: return "General"
         case .down, .up, .pageDown, .pageUp, .first, .last, .focusNext, .focusPrevious, .toggleDetails:
             return "Event list and panes"
         case .panLeft, .panRight, .zoomIn, .zoomOut, .fit, .lanesDown, .lanesUp: return "Timeline"
@@ -63,6 +63,7 @@ public enum Action: String, CaseIterable, Sendable {
         case .statistics: return "Statistics per event, CPU and task"
         case .nextTheme: return "Next colour theme"
         case .redraw: return "Redraw the screen"
+        case .reload: return "Read the trace again from disk (data appended since, e.g. a session still running)"
         case .sortStatistics: return "Statistics: sort by count or by name"
         case .statisticsRange: return "Statistics: whole trace or visible range"
         }
@@ -105,6 +106,7 @@ public enum Action: String, CaseIterable, Sendable {
         case .statistics: return [.char("s")]
         case .nextTheme: return [.char("T")]
         case .redraw: return [.ctrl("l")]
+        case .reload: return [.char("R")]
         case .sortStatistics: return [.char("o")]
         case .statisticsRange: return [.char("r")]
         }

@@ -12,7 +12,8 @@ public struct EventRow: Sendable, Equatable {
     public var isLost: Bool
 }
 
-/// Formats records for the list: time, CPU, task, event name, one-line field summary.
+/// Formats records for the list: time, CPU, task, event name, one-line summary (the native tool's
+/// text for formats that have one, see `EventSummaryProviding`; the fields otherwise).
 final class EventRowFormatter {
     private let out = OutputBuffer(flushThreshold: 1 << 20) { _ in }
     private let writer = TextFormatter()
@@ -29,8 +30,13 @@ final class EventRowFormatter {
         }
         let taskText = task.map { "\($0.comm)-\($0.pid)" } ?? ""
         out.truncate(to: 0)
-        var fields = TextFieldWriter(out: out)
-        try? set.trace(of: record).decodeFields(of: record, scope: .payload, into: &fields)
+        let trace = set.trace(of: record)
+        // The native tool's text when the trace has one (ftrace print formats), else the fields.
+        if !((trace as? EventSummaryProviding)?.writeSummary(of: record, to: out) ?? false) {
+            out.truncate(to: 0)
+            var fields = TextFieldWriter(out: out)
+            try? trace.decodeFields(of: record, scope: .payload, into: &fields)
+        }
         var summary = String(decoding: out.pendingBytes.prefix(600), as: UTF8.self)
         if summary.first == " " { summary.removeFirst() }
         out.truncate(to: 0)

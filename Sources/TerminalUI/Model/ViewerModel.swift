@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TraceKit
 
 /// The data behind the viewer: the index of the merged records, the active filter's matches, the
@@ -5,9 +10,12 @@ import TraceKit
 /// slices between keystrokes so the screen never waits for them.
 public final class ViewerModel {
     public let set: TraceSet
-    public let indexer: TraceIndexer
-    public var index: TraceIndex { indexer.index }
-    public var activity: ActivityIndex { indexer.index.activity }
+    /// Indexes in slices between keystrokes (no background thread: live traces, tests).
+    private let inlineIndexer: TraceIndexer?
+    /// Indexes on a thread of its own with its own readers (files).
+    private let backgroundIndexer: BackgroundIndexer?
+    public let index: TraceIndex
+    public var activity: ActivityIndex { index.activity }
 
     /// Reads rows for the list and details.
     private let listCursor: MergedCursor
@@ -27,20 +35,126 @@ public final class ViewerModel {
     public private(set) var statisticsRange: ClosedRange<Int64>?
     /// Records per background step, adapted to keep steps short.
     private var stepSize = 1024
+    /// The time range the readers know before indexing (packet and page headers), when they do.
+    public let knownTimeRange: ClosedRange<Int64>?
+    /// Indexing speed, for the progress bar.
+    private var indexStart = MonotonicClock.now()
+    private var indexEnd: UInt64?
 
-    public init(set: TraceSet) throws {
+    /// - Parameters:
+    ///   - set: the traces to browse.
+    ///   - reopen: opens the same traces again; when given, indexing runs on a thread of its own
+    ///     with those readers (and reads streams on all cores) instead of in slices between keys.
+    ///   - savedIndex: an index of the same traces kept from an earlier run; used after checking that
+    ///     its checkpoints land on their records, else the traces are indexed again.
+    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil) throws {
         self.set = set
-        indexer = try TraceIndexer(set: set)
-        listCursor = try MergedCursor(set: set, index: indexer.index)
-        workCursor = try MergedCursor(set: set, index: indexer.index)
+        let sources = set.traces.reduce(0) { $0 + $1.streams.count }
+        if let saved = savedIndex, saved.sourceCount == sources, saved.isComplete,
+           ViewerModel.checkpointsHold(saved, set: set) {
+            index = TraceIndex(data: saved)
+            inlineIndexer = nil
+            backgroundIndexer = nil
+            indexEnd = indexStart
+            usedSavedIndex = true
+        } else if let reopen {
+            let background = try BackgroundIndexer(open: reopen)
+            backgroundIndexer = background
+            inlineIndexer = nil
+            index = TraceIndex(sourceCount: sources)
+            // The first records come quickly: wait a little for them so the first screen has rows.
+            let deadline = MonotonicClock.now() + 150_000_000
+            while MonotonicClock.now() < deadline {
+                if let data = background.take() {
+                    index.update(data)
+                    if data.recordCount > 0 || data.isComplete { break }
+                }
+                usleepSafe(2_000)
+            }
+        } else {
+            let indexer = try TraceIndexer(set: set)
+            inlineIndexer = indexer
+            backgroundIndexer = nil
+            index = indexer.index
+        }
+        listCursor = try MergedCursor(set: set, index: index)
+        workCursor = try MergedCursor(set: set, index: index)
+        index.activity.windowReader = try MergedWindowReader(set: set, index: index)
+        var range: ClosedRange<Int64>?
+        for trace in set.traces {
+            guard let r = (trace as? TimeRangeProviding)?.timeRange else { continue }
+            range = range.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
+        }
+        knownTimeRange = range
     }
+
+    /// True when the index came from disk (no indexing was needed).
+    public private(set) var usedSavedIndex = false
+    /// Called once when the index is complete (to keep it on disk); at once if it already is.
+    public var onIndexComplete: ((IndexData) -> Void)? {
+        didSet { reportCompletion() }
+    }
+    private var completionReported = false
+
+    private func reportCompletion() {
+        guard !completionReported, index.isComplete, backgroundIndexer != nil, let onIndexComplete else { return }
+        completionReported = true
+        if index.errors.isEmpty { onIndexComplete(index.data) }
+    }
+
+    static func checkpointsHold(_ data: IndexData, set: TraceSet) -> Bool {
+        TraceIndex(data: data).checkpointsHold(in: set)
+    }
+
+    /// Takes what the indexing thread indexed since the last call; true when the index grew.
+    private func pullIndex() -> Bool {
+        if let inlineIndexer {
+            let before = index.recordCount
+            _ = inlineIndexer.index
+            return index.recordCount != before
+        }
+        guard let data = backgroundIndexer?.take() else { return false }
+        let grew = data.recordCount != index.recordCount || data.isComplete != index.isComplete
+        index.update(data)
+        return grew
+    }
+
+    /// Indexing progress for the status bar: share of the trace's time range indexed, records per
+    /// second, and seconds left (nil when unknown).
+    public var indexProgress: (fraction: Double?, recordsPerSecond: Double, secondsLeft: Double?) {
+        let elapsed = Double((indexEnd ?? MonotonicClock.now()) - indexStart) / 1e9
+        let rate = elapsed > 0 ? Double(index.recordCount) / elapsed : 0
+        var fraction: Double?
+        if let range = knownTimeRange, range.upperBound > range.lowerBound, let last = index.lastTimestamp {
+            fraction = min(1, max(0, Double(SaturatingTime.difference(last, range.lowerBound))
+                / Double(SaturatingTime.difference(range.upperBound, range.lowerBound))))
+        }
+        var left: Double?
+        if let fraction, fraction > 0.001, elapsed > 0 { left = elapsed * (1 - fraction) / fraction }
+        return (fraction, rate, left)
+    }
+
+    /// Stops indexing and waits for its thread (before the process exits).
+    public func stopBackgroundWork() {
+        backgroundIndexer?.stop()
+    }
+
+    /// True while indexing runs on its thread (the viewer only needs to look for its results).
+    public var isIndexingInBackground: Bool { backgroundIndexer != nil && !index.isComplete }
 
     // MARK: - Time
 
     /// First and last times of the trace, brought into the range the viewer computes in (damaged
     /// traces can hold any timestamp).
-    public var traceStart: Int64 { SaturatingTime.clampForView(index.firstTimestamp ?? 0) }
-    public var traceEnd: Int64 { max(SaturatingTime.clampForView(index.lastTimestamp ?? 0), traceStart + 1) }
+    public var traceStart: Int64 {
+        let indexed = index.firstTimestamp ?? knownTimeRange?.lowerBound ?? 0
+        return SaturatingTime.clampForView(min(indexed, knownTimeRange?.lowerBound ?? indexed))
+    }
+    public var traceEnd: Int64 {
+        let indexed = index.lastTimestamp ?? knownTimeRange?.upperBound ?? 0
+        let end = max(indexed, knownTimeRange?.upperBound ?? indexed)
+        return max(SaturatingTime.clampForView(end), traceStart + 1)
+    }
 
     public var filterContext: FilterContext {
         FilterContext(set: set, traceStart: traceStart, taskResolver: { [weak self] in self?.runningTask(for: $0) })
@@ -183,19 +297,49 @@ public final class ViewerModel {
                                             taskOf: { [weak self] in self?.task(of: $0) })
     }
 
+    /// Whole-trace statistics grow with the index: they cover what is indexed so far, then all.
+    private func extendStatistics() {
+        guard statisticsRange == nil, let job = statisticsJob else { return }
+        job.extend(to: index.recordCount)
+    }
+
+    /// True when the statistics shown cover only the part of the trace indexed so far.
+    public var statisticsArePartial: Bool { statisticsRange == nil && !index.isComplete }
+
+    /// Statistics to show: for the whole trace without a filter, the event and CPU counts come
+    /// from the index (counted while indexing, on all cores) and only tasks from the job.
+    public var statisticsToShow: TraceStatistics? {
+        guard let job = statisticsJob else { return nil }
+        guard statisticsRange == nil, filterScanner == nil else { return job.statistics }
+        var combined = index.totals
+        combined.takeTasks(from: job.statistics)
+        return combined
+    }
+
     // MARK: - Growing traces (live)
 
     /// Tells the model that the trace grew (records appended to its streams, e.g. a live window):
     /// indexing and filtering continue from where they stopped.
     public func traceGrew() {
-        indexer.refresh()
+        if let inlineIndexer {
+            inlineIndexer.refresh()
+            // Publish at once: the model's index must say it is incomplete for work to be scheduled.
+            _ = inlineIndexer.index
+        }
+        backgroundIndexer?.refresh()
+        indexEnd = nil
         filterScanner?.refresh()
     }
 
     // MARK: - Background work
 
     public var hasBackgroundWork: Bool {
-        !index.isComplete || !(filterScanner?.isComplete ?? true) || search?.isRunning == true
+        !index.isComplete || hasSliceWork
+    }
+
+    /// True when work must run in slices on this thread (not only waiting for the indexing thread).
+    public var hasSliceWork: Bool {
+        (inlineIndexer != nil && !index.isComplete) || !(filterScanner?.isComplete ?? true) || search?.isRunning == true
             || !(statisticsJob?.isComplete ?? true)
     }
 
@@ -203,6 +347,12 @@ public final class ViewerModel {
     @discardableResult
     public func doBackgroundWork(until deadline: UInt64) -> BackgroundProgress {
         var progress = BackgroundProgress()
+        if backgroundIndexer != nil, pullIndex() {
+            progress.indexed = true
+            if index.isComplete && indexEnd == nil { indexEnd = MonotonicClock.now() }
+            reportCompletion()
+            extendStatistics()
+        }
         repeat {
             let slice = stepSize
             let stepStart = MonotonicClock.now()
@@ -218,8 +368,11 @@ public final class ViewerModel {
                index.isComplete || scanner.matches.count + slice <= index.recordCount {
                 scanner.step(maxRecords: slice)
                 progress.filtered = true
-            } else if !index.isComplete {
+            } else if let indexer = inlineIndexer, !index.isComplete {
                 indexer.step(maxRecords: slice)
+                _ = pullIndex()
+                if index.isComplete && indexEnd == nil { indexEnd = MonotonicClock.now() }
+                extendStatistics()
                 progress.indexed = true
             } else if let job = search, job.isRunning {
                 job.step(maxRecords: slice, cursor: workCursor, model: self)
@@ -236,9 +389,14 @@ public final class ViewerModel {
 
     /// Runs every background job to its end (tests, benchmarks, `dump`).
     public func finishBackgroundWork() {
-        while hasBackgroundWork { doBackgroundWork(until: 0) }
+        while hasBackgroundWork {
+            doBackgroundWork(until: 0)
+            if !hasSliceWork && !index.isComplete { usleepSafe(1_000) }
+        }
     }
 }
+
+func usleepSafe(_ microseconds: UInt32) { usleep(microseconds) }
 
 /// What a slice of background work advanced.
 public struct BackgroundProgress: Sendable, Equatable {

@@ -84,7 +84,8 @@ public enum ScreenComposer {
                                                   height: min(2, state.height)))
         } else {
             StatusBarWidget(segments: statusSegments(controller), message: state.message,
-                            messageIsError: state.messageIsError, progress: progressText(model), glyphs: glyphs)
+                            messageIsError: state.messageIsError, progress: progressText(model, glyphs: glyphs),
+                            glyphs: glyphs)
                 .render(into: &buffer, area: layout.status)
         }
 
@@ -96,7 +97,7 @@ public enum ScreenComposer {
                 HelpWidget(keymap: controller.keymap, scroll: state.overlayScroll, glyphs: glyphs)
                     .render(into: &buffer, area: area)
             case .statistics:
-                if let job = model.statisticsJob {
+                if let job = model.statisticsJob, let statistics = model.statisticsToShow {
                     let rangeText: String
                     if let r = model.statisticsRange {
                         rangeText = TimeFormatting.clock(r.lowerBound, domain: domain) + dash
@@ -105,8 +106,11 @@ public enum ScreenComposer {
                     } else {
                         rangeText = "whole trace " + TimeFormatting.clock(model.traceStart, domain: domain) + dash
                             + TimeFormatting.clock(model.traceEnd, domain: domain)
+                            + (model.statisticsArePartial
+                                ? " (indexed so far: " + (model.indexProgress.fraction.map { "\(Int($0 * 100))%" } ?? "\(model.index.recordCount) events") + ", completing)"
+                                : "")
                     }
-                    StatisticsWidget(statistics: job.statistics, set: model.set, rangeText: rangeText,
+                    StatisticsWidget(statistics: statistics, set: model.set, rangeText: rangeText,
                                      filterText: state.filterText, sort: state.statisticsSort, progress: job.progress,
                                      scroll: state.overlayScroll, glyphs: glyphs)
                         .render(into: &buffer, area: area)
@@ -144,21 +148,49 @@ public enum ScreenComposer {
         return segments
     }
 
-    static func progressText(_ model: ViewerModel) -> String? {
+    static func progressText(_ model: ViewerModel, glyphs: Glyphs = .unicode) -> String? {
         if let job = model.search, job.isRunning { return " searching… \(job.scanned) events " }
         if let f = model.filterProgress, !f.complete {
             let total = max(1, model.index.recordCount)
             return " filtering \(min(100, f.scanned * 100 / total))% "
         }
         if !model.index.isComplete {
-            let start = model.traceStart
-            var text = " indexing \(model.index.recordCount) events"
-            if let end = (model.set.traces.first as? TimeRangeProviding)?.timeRange?.upperBound, end > start {
-                let pct = Double((model.index.lastTimestamp ?? start) - start) / Double(end - start)
-                text += " \(Int(pct * 100))%"
+            let progress = model.indexProgress
+            var text = " indexing"
+            if let fraction = progress.fraction {
+                let width = 10
+                let filled = min(width, Int((fraction * Double(width)).rounded(.down)))
+                let bar = String(repeating: glyphs.unicode ? "█" : "#", count: filled)
+                    + String(repeating: glyphs.unicode ? "░" : "-", count: width - filled)
+                text += " " + bar + " \(Int(fraction * 100))%"
+            } else {
+                text += " \(model.index.recordCount) events"
             }
+            text += " " + compactCount(progress.recordsPerSecond) + " ev/s"
+            if let left = progress.secondsLeft { text += " " + compactSeconds(left) + " left" }
             return text + " "
         }
         return nil
+    }
+
+    /// `950`, `12.3k`, `4.5M`.
+    static func compactCount(_ n: Double) -> String {
+        if n >= 1e9 { return String(format1(n / 1e9)) + "G" }
+        if n >= 1e6 { return String(format1(n / 1e6)) + "M" }
+        if n >= 1e3 { return String(format1(n / 1e3)) + "k" }
+        return String(Int(n))
+    }
+
+    /// `42s`, `3m05s`.
+    static func compactSeconds(_ s: Double) -> String {
+        let whole = Int(max(0, min(s, 359_999)).rounded(.up))
+        if whole < 60 { return "\(whole)s" }
+        let m = whole / 60, r = whole % 60
+        return "\(m)m" + (r < 10 ? "0" : "") + "\(r)s"
+    }
+
+    private static func format1(_ v: Double) -> String {
+        let tenths = Int((v * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -61,6 +61,10 @@ public struct AppState: Sendable, Equatable {
     public var messageIsError = false
     public var themeIndex = 0
     public var shouldQuit = false
+    /// Set by the reload action: the app reads the trace again from disk.
+    public var reloadRequested = false
+    /// A time to put the cursor at once the index reaches it (after a reload).
+    public var pendingCursorTime: Int64?
 
     public init(width: Int, height: Int) {
         self.width = width

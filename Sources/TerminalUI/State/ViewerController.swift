@@ -98,7 +98,14 @@ public final class ViewerController {
             state.listTop = max(0, state.listTop - page)
             return select(row: state.selectedRow - page)
         case .first: return select(row: 0)
-        case .last: return select(row: model.rowCount - 1)
+        case .last:
+            let redraw = select(row: model.rowCount - 1)
+            if !model.index.isComplete {
+                // The end is not known yet: stay on the last row as the index grows.
+                state.followTail = true
+                show("last event indexed so far (\(indexedShare)); following the end while indexing", error: false)
+            }
+            return redraw
         case .panLeft, .panRight:
             let direction: Int64 = action == .panLeft ? -1 : 1
             if state.focus == .timeline { return moveCursor(columns: direction) }
@@ -112,6 +119,9 @@ public final class ViewerController {
         case .fit:
             state.fitted = true
             syncView()
+            if !model.index.isComplete {
+                show("whole trace; lanes fill in as indexing goes on (\(indexedShare))", error: false)
+            }
             return [.timeline, .status]
         case .focusNext, .focusPrevious:
             var panes: [AppState.Pane] = [.list, .timeline]
@@ -175,6 +185,9 @@ public final class ViewerController {
             return [.all, .full]
         case .redraw:
             return [.all, .full]
+        case .reload:
+            state.reloadRequested = true
+            return .status
         case .sortStatistics, .statisticsRange:
             return .none
         }
@@ -214,8 +227,46 @@ public final class ViewerController {
         }
     }
 
+    /// How much of the trace is indexed, for messages.
+    private var indexedShare: String {
+        if let fraction = model.indexProgress.fraction { return "\(Int(fraction * 100))% indexed" }
+        return "\(model.index.recordCount) events indexed"
+    }
+
     private func startStatistics() {
         model.startStatistics(range: state.statisticsWholeTrace ? nil : state.viewStart...state.viewEnd)
+    }
+
+    // MARK: - Reloading
+
+    /// True once after the reload action (the app does the reading).
+    public func takeReloadRequest() -> Bool {
+        defer { state.reloadRequested = false }
+        return state.reloadRequested
+    }
+
+    /// Takes over the state of the viewer this one replaces (the same traces read again): view,
+    /// markers, bookmarks, theme, panes and filter; the selection goes back to the same time once
+    /// the new index reaches it, or follows the end if it did.
+    public func adopt(_ old: AppState) {
+        var s = old
+        s.prompt = nil
+        s.anchorOrdinal = nil
+        s.shouldQuit = false
+        s.reloadRequested = false
+        s.message = nil
+        s.filterText = nil
+        state = s
+        if let text = old.filterText, let filter = try? EventFilter(text) {
+            try? model.apply(filter: filter)
+            state.filterText = text
+        }
+        state.selectedRow = 0
+        state.listTop = 0
+        state.pendingCursorTime = old.followTail ? nil : old.cursorTime
+        if old.followTail { select(row: model.rowCount - 1) }
+        syncView()
+        if old.overlay == .statistics { startStatistics() }
     }
 
     // MARK: - Selection and scrolling
@@ -555,6 +606,11 @@ public final class ViewerController {
                 state.selectedRow = model.rowCount - 1
                 scrollSelectionIntoView()
             }
+        }
+        if progress.indexed, let t = state.pendingCursorTime,
+           model.index.isComplete || (model.index.lastTimestamp ?? .min) >= t {
+            state.pendingCursorTime = nil
+            setCursor(time: t)
         }
         if progress.indexed {
             let wasEmpty = state.viewEnd - state.viewStart <= 1

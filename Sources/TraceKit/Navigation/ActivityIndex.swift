@@ -1,389 +1,251 @@
-/// Events the tracer lost on one CPU between two times.
-public struct LostRange: Sendable, Hashable {
-    public var cpu: Int32
-    public var since: Int64
-    public var until: Int64
-    /// nil when the format does not say how many.
-    public var count: UInt64?
-
-    public init(cpu: Int32, since: Int64, until: Int64, count: UInt64?) {
-        self.cpu = cpu
-        self.since = since
-        self.until = until
-        self.count = count
-    }
-}
-
-/// Tasks seen in scheduler events, numbered densely so lanes store small ids.
-public final class TaskTable {
-    /// Id 0 is the idle task (pid 0).
-    public private(set) var tasks: [TaskRef] = [TaskRef(pid: 0, comm: "<idle>")]
-    private var idsByPID: [Int64: Int32] = [0: 0]
-
-    public static let idle: Int32 = 0
-
-    /// The id of `task`, registering it (and updating its name) as needed.
-    func id(for task: TaskRef) -> Int32 {
-        if let id = idsByPID[task.pid] {
-            if !task.comm.isEmpty && task.pid != 0 && tasks[Int(id)].comm != task.comm {
-                tasks[Int(id)].comm = task.comm
-            }
-            return id
-        }
-        tasks.append(task)
-        let id = Int32(tasks.count - 1)
-        idsByPID[task.pid] = id
-        return id
-    }
-
-    public func task(_ id: Int32) -> TaskRef? {
-        tasks.indices.contains(Int(id)) ? tasks[Int(id)] : nil
-    }
-}
-
-/// What a lane shows for one slice of time on one CPU.
-public struct LaneSample: Sendable, Hashable {
-    /// Share of the slice a non-idle task ran (scheduler lanes), 0...1.
-    public var busyFraction: Double
-    /// The task that ran longest in the slice, when known (`TaskTable` id).
-    public var task: Int32?
-    /// Events recorded in the slice.
-    public var events: Int
-}
-
-/// What a timeline lane stands for: a CPU, or a stream whose records carry no CPU number (user-space
-/// channels, per-process buffers).
-public struct LaneKey: Sendable, Hashable, Comparable {
-    /// CPU number, or -1 for a stream lane.
-    public var cpu: Int32
-    public var trace: Int32
-    public var stream: Int32
-
-    public static func cpu(_ cpu: Int32) -> LaneKey { LaneKey(cpu: cpu, trace: -1, stream: -1) }
-
-    public var isCPU: Bool { cpu >= 0 }
-
-    public static func < (a: LaneKey, b: LaneKey) -> Bool {
-        if a.isCPU != b.isCPU { return a.isCPU }
-        return (a.cpu, a.trace, a.stream) < (b.cpu, b.trace, b.stream)
-    }
-}
-
-/// Per-lane activity for the timeline: which task runs when (from `sched_switch`), event timestamps
-/// for density, and lost-event ranges. One lane per CPU; records without a CPU get a lane per
-/// stream. Queries are binary searches plus prefix sums, so drawing a lane costs a few lookups per
-/// column at any zoom level.
+/// Per-lane activity for the timeline: which task runs when (from `sched_switch`), event density,
+/// and lost-event ranges. One lane per CPU; records without a CPU get a lane per stream.
+///
+/// Answers come from the bounded aggregates of `ActivityData` — a pyramid of ever coarser copies of
+/// its buckets, so a slice of any length reads a few buckets — unless the slice is finer than the
+/// buckets: then the records of the window are read from the trace (`windowReader`, at most
+/// `exactLimit` of them) and the answer is exact. Memory stays bounded whatever the trace size.
 public final class ActivityIndex {
-    /// Lanes in the order they were met; `lanes` gives them sorted for display.
-    private var keys: [LaneKey] = []
-    private var laneOfKey: [LaneKey: Int] = [:]
-    /// Lane of each CPU number (-1: none yet), for the common case without a dictionary lookup.
-    private var laneOfCPU: [Int] = []
-    /// Per lane: timestamps of its events, in time order.
-    private var eventTimes: [[Int64]] = []
-    /// Per lane: times where a task started running, the task, and busy time before each start.
-    private var switchTimes: [[Int64]] = []
-    private var switchTasks: [[Int32]] = []
-    private var busyPrefix: [[Int64]] = []
-    public private(set) var lostRanges: [(lane: Int, range: LostRange)] = []
-    public let tasks = TaskTable()
+    public private(set) var data: ActivityData
+    /// Reads records for answers finer than the buckets (set by the index's owner).
+    public var windowReader: ActivityWindowReader?
+    /// Records a window may hold to be read for an exact answer.
+    public var exactLimit = 20_000
+    /// Recently read windows, most recent last.
+    private var windows: [ExactActivity] = []
+    /// Windows known to hold too many records, for the current data.
+    private var refused: [(from: Int64, to: Int64)] = []
+    /// Per lane, coarser copies of its buckets: level k merges 4^k buckets.
+    private var pyramid: [[[ActivityBucket]]?] = []
     private var sortedCache: [Int]?
 
+    public init(data: ActivityData = ActivityData()) {
+        self.data = data
+    }
+
+    /// Takes newer aggregates (indexing went on); windows read before stay valid where the data
+    /// they relied on was already complete.
+    public func update(_ newer: ActivityData) {
+        let completeUpTo = data.lastTime
+        let sameGrid = newer.width == data.width && newer.laneCount == data.laneCount
+        data = newer
+        pyramid = Array(repeating: nil, count: newer.laneCount)
+        refused.removeAll()
+        windows.removeAll { !sameGrid || $0.to > completeUpTo }
+        if sortedCache?.count != newer.laneCount { sortedCache = nil }
+    }
+
+    // MARK: - Lanes
+
     /// Number of lanes.
-    public var laneCount: Int { keys.count }
-    /// Number of CPU lanes (kept for callers that think in CPUs).
+    public var laneCount: Int { data.laneCount }
+    /// Number of lanes (kept for callers that think in CPUs).
     public var cpuCount: Int { laneCount }
-    /// True when the trace has scheduler switch events, so lanes can show tasks.
-    public private(set) var hasScheduler = false
+    public var hasScheduler: Bool { data.hasScheduler }
+    /// Records noted so far (lanes change only when this does).
+    public var recordsNoted: Int { data.recordsNoted }
+    public var tasks: TaskTable { data.tasks }
+    public var lostRanges: [(lane: Int, range: LostRange)] { data.lost }
 
     /// Lane indices sorted for display: CPUs in order, then streams.
     public var lanes: [Int] {
         if let sortedCache { return sortedCache }
+        let keys = data.keys
         let sorted = keys.indices.sorted { keys[$0] < keys[$1] }
         sortedCache = sorted
         return sorted
     }
 
-    public func key(ofLane lane: Int) -> LaneKey? { keys.indices.contains(lane) ? keys[lane] : nil }
+    public func key(ofLane lane: Int) -> LaneKey? { data.keys.indices.contains(lane) ? data.keys[lane] : nil }
+    public func lane(cpu: Int32) -> Int? { data.lane(cpu: cpu) }
+    public func lane(of record: EventRecord) -> Int? { data.lane(of: record) }
 
-    /// The lane of CPU `cpu`, if it has events.
-    public func lane(cpu: Int32) -> Int? {
-        guard cpu >= 0, Int(cpu) < laneOfCPU.count, laneOfCPU[Int(cpu)] >= 0 else { return nil }
-        return laneOfCPU[Int(cpu)]
-    }
+    /// Bytes of memory the aggregates take.
+    public var memoryBytes: Int { data.memoryBytes }
 
-    /// The lane a record is drawn in.
-    public func lane(of record: EventRecord) -> Int? {
-        record.cpu >= 0 ? lane(cpu: record.cpu)
-            : laneOfKey[LaneKey(cpu: -1, trace: record.trace, stream: record.stream)]
-    }
+    // MARK: - Exact windows
 
-    private func laneCreating(for record: EventRecord) -> Int? {
-        if record.cpu >= 0 {
-            guard record.cpu < 65_536 else { return nil }
-            if let lane = lane(cpu: record.cpu) { return lane }
-            return add(.cpu(record.cpu))
+    /// The records of `[from, to)` read from the trace, when a reader is set and they are few enough.
+    private func exactWindow(from: Int64, to: Int64, limit: Int) -> ExactActivity? {
+        guard let reader = windowReader, to > from else { return nil }
+        if let i = windows.lastIndex(where: { $0.from <= from && $0.to >= to }) {
+            let w = windows.remove(at: i)
+            windows.append(w)
+            return w
         }
-        let key = LaneKey(cpu: -1, trace: record.trace, stream: record.stream)
-        return laneOfKey[key] ?? add(key)
-    }
-
-    private func add(_ key: LaneKey) -> Int {
-        keys.append(key)
-        let lane = keys.count - 1
-        laneOfKey[key] = lane
-        if key.isCPU {
-            while laneOfCPU.count <= Int(key.cpu) { laneOfCPU.append(-1) }
-            laneOfCPU[Int(key.cpu)] = lane
+        // Scheduler lanes need the task running at the window start: buckets know it at theirs.
+        let start = data.hasScheduler ? data.start(ofBucket: data.bucket(of: from)) : from
+        if refused.contains(where: { start <= $0.from && to >= $0.to }) { return nil }
+        let b = data.bucket(of: start)
+        let startTasks: [Int32?] = data.buckets.map { lane in
+            b < lane.count && lane[b].startTask >= 0 ? lane[b].startTask : nil
         }
-        eventTimes.append([])
-        switchTimes.append([])
-        switchTasks.append([])
-        busyPrefix.append([])
-        sortedCache = nil
-        return lane
-    }
-
-    /// Records noted so far (lanes change only when this does).
-    public private(set) var recordsNoted = 0
-
-    func addEvent(_ record: EventRecord) {
-        recordsNoted += 1
-        guard let lane = laneCreating(for: record) else { return }
-        eventTimes[lane].append(record.timestamp)
-    }
-
-    func addLost(_ record: EventRecord, _ range: LostRange) {
-        recordsNoted += 1
-        guard let lane = laneCreating(for: record) else { return }
-        lostRanges.append((lane, range))
-    }
-
-    func addSwitch(_ record: EventRecord, previous: TaskRef?, next: TaskRef) {
-        guard let c = laneCreating(for: record) else { return }
-        let time = record.timestamp
-        hasScheduler = true
-        if switchTimes[c].isEmpty, let previous {
-            // Before its first switch the CPU ran the previous task, since its first event.
-            let start = eventTimes[c].first ?? time
-            if start < time { appendInterval(c, start, tasks.id(for: previous)) }
-        } else if let previous, !previous.comm.isEmpty {
-            _ = tasks.id(for: previous)
-        }
-        appendInterval(c, time, tasks.id(for: next))
-    }
-
-    private func appendInterval(_ c: Int, _ time: Int64, _ task: Int32) {
-        let n = switchTimes[c].count
-        var busy: Int64 = 0
-        if n > 0 {
-            busy = busyPrefix[c][n - 1]
-            if switchTasks[c][n - 1] != TaskTable.idle {
-                busy = SaturatingTime.sum(busy, max(0, SaturatingTime.difference(time, switchTimes[c][n - 1])))
+        let exact = ExactActivity(from: start, to: to, laneCount: data.laneCount, startTasks: startTasks,
+                                  firstEvents: data.firstEvent)
+        let data = self.data
+        let ok = reader.read(from: start, to: to, limit: limit) { record, switchTasks in
+            guard !record.isLostEvents, let lane = data.lane(of: record) else { return }
+            exact.addEvent(lane: lane, time: record.timestamp)
+            if let switchTasks, let next = data.tasks.id(ofPID: switchTasks.next.pid) {
+                exact.addSwitch(lane: lane, time: record.timestamp,
+                                previous: switchTasks.previous.flatMap { data.tasks.id(ofPID: $0.pid) }, next: next)
             }
         }
-        switchTimes[c].append(time)
-        switchTasks[c].append(task)
-        busyPrefix[c].append(busy)
+        guard ok else {
+            if refused.count > 32 { refused.removeFirst() }
+            refused.append((start, to))
+            return nil
+        }
+        if windows.count >= 4 { windows.removeFirst() }
+        windows.append(exact)
+        return exact
+    }
+
+
+    // MARK: - Aggregates
+
+    /// Level `k` of `lane`'s pyramid (level 0: the buckets).
+    private func level(_ lane: Int, _ k: Int) -> [ActivityBucket] {
+        if pyramid.count != data.laneCount { pyramid = Array(repeating: nil, count: data.laneCount) }
+        if pyramid[lane] == nil {
+            var levels = [data.buckets[lane]]
+            while let last = levels.last, last.count > 4 {
+                var next: [ActivityBucket] = []
+                next.reserveCapacity((last.count + 3) / 4)
+                var i = 0
+                while i < last.count {
+                    var m = last[i]
+                    for j in (i + 1)..<min(i + 4, last.count) { m = ActivityBucket.merged(m, last[j]) }
+                    next.append(m)
+                    i += 4
+                }
+                levels.append(next)
+            }
+            pyramid[lane] = levels
+        }
+        let levels = pyramid[lane] ?? []
+        return levels[min(k, levels.count - 1)]
+    }
+
+    /// Sums `lane`'s aggregates over `[from, to)`: buckets whose middle falls inside count whole
+    /// (slices of a sweep share no bucket), a bucket wider than the slice counts for its share.
+    /// Reads at most about a dozen buckets, from the pyramid level that fits the span.
+    private func aggregate(lane: Int, from: Int64, to: Int64) -> (events: Double, busy: Double, task: Int32?) {
+        guard data.buckets.indices.contains(lane), to > from, data.origin != nil else { return (0, 0, nil) }
+        let span = SaturatingTime.difference(to, from)
+        var k = 0
+        var w = data.width
+        while span / w > 8 && w < Int64.max / 8 && (data.buckets[lane].count >> (2 * (k + 1))) > 0 {
+            k += 1
+            w *= 4
+        }
+        let buckets = level(lane, k)
+        let origin = data.origin ?? 0
+        let first = max(0, Int(SaturatingTime.difference(from, origin) / w) - 1)
+        let last = min(buckets.count - 1, Int(max(0, SaturatingTime.difference(to - 1, origin)) / w))
+        guard first <= last else { return (0, 0, nil) }
+        var events = 0.0, busy = 0.0
+        var candidates: [(Int32, Double)] = []
+        for b in first...last {
+            let s = SaturatingTime.sum(origin, Int64(b) * w), e = SaturatingTime.sum(s, w)
+            let overlap = Double(SaturatingTime.difference(min(e, to), max(s, from)))
+            guard overlap > 0 else { continue }
+            let fraction: Double
+            if w <= span {
+                let middle = SaturatingTime.sum(s, w / 2)
+                guard middle >= from && middle < to else { continue }
+                fraction = 1
+            } else {
+                fraction = overlap / Double(w)
+            }
+            let bucket = buckets[b]
+            events += Double(bucket.events) * fraction
+            busy += Double(bucket.busy) * fraction
+            if bucket.task >= 0 && bucket.taskTime > 0 {
+                let weight = Double(bucket.taskTime) * fraction
+                if let c = candidates.firstIndex(where: { $0.0 == bucket.task }) {
+                    candidates[c].1 += weight
+                } else {
+                    candidates.append((bucket.task, weight))
+                }
+            }
+        }
+        let best = candidates.max { $0.1 < $1.1 }?.0
+        return (events, busy, best)
+    }
+
+    private func coarseSample(lane: Int, from: Int64, to: Int64) -> LaneSample {
+        let a = aggregate(lane: lane, from: from, to: to)
+        let span = Double(SaturatingTime.difference(to, from))
+        guard data.hasScheduler else { return LaneSample(busyFraction: 0, task: nil, events: Int(a.events.rounded())) }
+        let busy = span > 0 ? min(1, max(0, a.busy / span)) : 0
+        return LaneSample(busyFraction: busy, task: busy > 0 ? (a.task ?? TaskTable.idle) : TaskTable.idle,
+                          events: Int(a.events.rounded()))
     }
 
     // MARK: - Queries
 
-    /// Index of the last element `<= value` in a sorted array, or -1.
-    @inline(__always)
-    static func lastIndex(_ a: [Int64], atOrBefore value: Int64) -> Int {
-        var low = 0, high = a.count
-        while low < high {
-            let mid = (low + high) / 2
-            if a[mid] <= value { low = mid + 1 } else { high = mid }
-        }
-        return low - 1
-    }
-
-    /// Index of the first element `>= value`.
-    @inline(__always)
-    static func firstIndex(_ a: [Int64], atOrAfter value: Int64) -> Int {
-        var low = 0, high = a.count
-        while low < high {
-            let mid = (low + high) / 2
-            if a[mid] < value { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
-    /// Events in `lane` in `[from, to)`.
+    /// Events in `lane` in `[from, to)` (exact to the bucket; exact when the records are read).
     public func eventCount(lane: Int, from: Int64, to: Int64) -> Int {
-        guard eventTimes.indices.contains(lane), to > from else { return 0 }
-        let a = eventTimes[lane]
-        return Self.firstIndex(a, atOrAfter: to) - Self.firstIndex(a, atOrAfter: from)
+        guard to > from else { return 0 }
+        if let exact = exactWindow(from: from, to: to, limit: exactLimit) {
+            return exact.eventCount(lane: lane, from: from, to: to)
+        }
+        return Int(aggregate(lane: lane, from: from, to: to).events.rounded())
     }
 
     /// Events in `lane` in total.
     public func eventCount(lane: Int) -> Int {
-        eventTimes.indices.contains(lane) ? eventTimes[lane].count : 0
+        data.laneEvents.indices.contains(lane) ? data.laneEvents[lane] : 0
     }
 
-    /// The task running in `lane` at `time`, when scheduler events tell.
+    /// The task running in `lane` at `time`, when scheduler events tell: read from the records of
+    /// the bucket holding `time` (cached), so it is exact at any trace size.
     public func runningTask(lane: Int, at time: Int64) -> Int32? {
-        guard switchTimes.indices.contains(lane) else { return nil }
-        let i = Self.lastIndex(switchTimes[lane], atOrBefore: time)
-        return i >= 0 ? switchTasks[lane][i] : nil
-    }
-
-    private func busyTime(_ c: Int, upTo time: Int64) -> Int64 {
-        let i = Self.lastIndex(switchTimes[c], atOrBefore: time)
-        guard i >= 0 else { return 0 }
-        var busy = busyPrefix[c][i]
-        if switchTasks[c][i] != TaskTable.idle {
-            busy = SaturatingTime.sum(busy, max(0, SaturatingTime.difference(time, switchTimes[c][i])))
+        guard data.buckets.indices.contains(lane), data.hasScheduler else { return nil }
+        let b = data.bucket(of: time)
+        let start = data.start(ofBucket: b)
+        let end = max(SaturatingTime.sum(time, 1), min(data.start(ofBucket: b + 1), SaturatingTime.sum(data.lastTime, 1)))
+        if let exact = exactWindow(from: start, to: end, limit: 4_000_000) {
+            return exact.runningTask(lane: lane, at: time)
         }
-        return busy
+        let buckets = data.buckets[lane]
+        guard b < buckets.count else { return nil }
+        return buckets[b].startTask >= 0 ? buckets[b].startTask : nil
     }
 
     /// What ran in `lane` in `[from, to)`: busy share, longest-running task, event count.
     public func sample(lane: Int, from: Int64, to: Int64) -> LaneSample {
-        let cpu = lane
-        let events = eventCount(lane: cpu, from: from, to: to)
-        guard switchTimes.indices.contains(cpu), !switchTimes[cpu].isEmpty, to > from else {
-            return LaneSample(busyFraction: 0, task: nil, events: events)
+        guard to > from else { return LaneSample(busyFraction: 0, task: nil, events: 0) }
+        if let exact = exactWindow(from: from, to: to, limit: exactLimit) {
+            return exact.sample(lane: lane, from: from, to: to)
         }
-        let times = switchTimes[cpu], ids = switchTasks[cpu]
-        guard to > times[0] else { return LaneSample(busyFraction: 0, task: nil, events: events) }
-        let start = max(from, times[0])
-        let busy = Double(SaturatingTime.difference(busyTime(cpu, upTo: to), busyTime(cpu, upTo: start)))
-            / Double(SaturatingTime.difference(to, from))
-        let first = max(0, Self.lastIndex(times, atOrBefore: start))
-        let last = max(first, Self.lastIndex(times, atOrBefore: to - 1))
-        // The longest-running non-idle task; with many intervals, a bounded even sample of them.
-        var bestTask: Int32? = nil
-        var bestTime: Int64 = -1
-        var candidates: [(Int32, Int64)] = []
-        let stride = max(1, (last - first + 1) / 48)
-        var i = first
-        while i <= last {
-            let task = ids[i]
-            if task != TaskTable.idle {
-                let s = max(times[i], start)
-                let e = min(i + 1 < times.count ? times[i + 1] : to, to)
-                let span = max(0, e - s) + (stride > 1 ? 1 : 0)
-                if let k = candidates.firstIndex(where: { $0.0 == task }) {
-                    candidates[k].1 += span
-                } else {
-                    candidates.append((task, span))
-                }
-            }
-            i += stride
-        }
-        for (task, time) in candidates where time > bestTime {
-            bestTask = task
-            bestTime = time
-        }
-        return LaneSample(busyFraction: min(1, max(0, busy)), task: bestTask ?? TaskTable.idle, events: events)
+        return coarseSample(lane: lane, from: from, to: to)
     }
 
-    /// Index of the last element `<= value`, searching forward from `start` (galloping), for
-    /// increasing values: sweeps over time touch memory in order.
-    @inline(__always)
-    static func lastIndex(_ a: [Int64], atOrBefore value: Int64, from start: Int) -> Int {
-        var low = max(0, start)
-        if low >= a.count || a[low] > value { return lastIndex(a, atOrBefore: value) }
-        var step = 1
-        var high = low + 1
-        while high < a.count && a[high] <= value {
-            low = high
-            step *= 2
-            high = low + step
-        }
-        high = min(high, a.count)
-        // a[low] <= value; a[high] > value or high == count.
-        while high - low > 1 {
-            let mid = (low + high) / 2
-            if a[mid] <= value { low = mid } else { high = mid }
-        }
-        return low
-    }
-
-    /// Samples of `lane` for consecutive slices `[bounds[i], bounds[i+1])` (bounds increasing), in one
-    /// sweep: the timeline draws a lane with this, at a cost that grows with the columns, not the
-    /// trace.
+    /// Samples of `lane` for consecutive slices `[bounds[i], bounds[i+1])` (bounds increasing): the
+    /// timeline draws a lane with this, at a cost that grows with the columns, not the trace.
     public func samples(lane: Int, bounds: [Int64]) -> [LaneSample] {
-        guard bounds.count >= 2 else { return [] }
-        let n = bounds.count - 1
-        var out = [LaneSample](repeating: LaneSample(busyFraction: 0, task: nil, events: 0), count: n)
-        guard switchTimes.indices.contains(lane), !switchTimes[lane].isEmpty else { return out }
-        let times = switchTimes[lane], ids = switchTasks[lane], prefix = busyPrefix[lane]
-        // Index of the last switch at or before each bound, and busy time up to it.
-        var index = [Int](repeating: -1, count: bounds.count)
-        var busy = [Int64](repeating: 0, count: bounds.count)
-        var cursor = 0
-        for (b, t) in bounds.enumerated() {
-            let i = Self.lastIndex(times, atOrBefore: t, from: cursor)
-            index[b] = i
-            if i >= 0 {
-                cursor = i
-                busy[b] = SaturatingTime.sum(prefix[i], ids[i] != TaskTable.idle ? max(0, SaturatingTime.difference(t, times[i])) : 0)
-            }
+        guard bounds.count >= 2, let first = bounds.first, let last = bounds.last else { return [] }
+        if let exact = exactWindow(from: first, to: last, limit: exactLimit) {
+            return (0..<(bounds.count - 1)).map { exact.sample(lane: lane, from: bounds[$0], to: bounds[$0 + 1]) }
         }
-        var candidates: [(Int32, Int64)] = []
-        candidates.reserveCapacity(16)
-        for k in 0..<n {
-            let from = bounds[k], to = bounds[k + 1]
-            guard to > from, to > times[0] else { continue }
-            let fraction = Double(SaturatingTime.difference(busy[k + 1], busy[k])) / Double(SaturatingTime.difference(to, from))
-            let first = max(0, index[k])
-            let last = max(first, Self.lastIndex(times, atOrBefore: to - 1, from: first))
-            // The longest-running non-idle task; with many intervals, an even sample of 16.
-            candidates.removeAll(keepingCapacity: true)
-            let stride = max(1, (last - first + 1) / 16)
-            var i = first
-            while i <= last {
-                let task = ids[i]
-                if task != TaskTable.idle {
-                    let s = max(times[i], from)
-                    let e = min(i + 1 < times.count ? times[i + 1] : to, to)
-                    let span = max(0, e - s) + (stride > 1 ? 1 : 0)
-                    if let c = candidates.firstIndex(where: { $0.0 == task }) {
-                        candidates[c].1 += span
-                    } else {
-                        candidates.append((task, span))
-                    }
-                }
-                i += stride
-            }
-            var best: Int32 = TaskTable.idle
-            var bestTime: Int64 = -1
-            for (task, time) in candidates where time > bestTime {
-                best = task
-                bestTime = time
-            }
-            out[k] = LaneSample(busyFraction: min(1, max(0, fraction)), task: best, events: 0)
-        }
-        return out
+        return (0..<(bounds.count - 1)).map { coarseSample(lane: lane, from: bounds[$0], to: bounds[$0 + 1]) }
     }
 
-    /// Event counts of `lane` in consecutive slices `[bounds[i], bounds[i+1])`, in one sweep.
+    /// Event counts of `lane` in consecutive slices `[bounds[i], bounds[i+1])`.
     public func eventCounts(lane: Int, bounds: [Int64]) -> [Int] {
-        guard bounds.count >= 2, eventTimes.indices.contains(lane) else { return [] }
-        let a = eventTimes[lane]
-        var positions: [Int] = []
-        positions.reserveCapacity(bounds.count)
-        var cursor = 0
-        for t in bounds {
-            // First index with a[i] >= t == (last index with a[i] <= t - 1) + 1.
-            let i = Self.lastIndex(a, atOrBefore: t &- 1, from: cursor) + 1
-            positions.append(i)
-            cursor = max(0, i - 1)
+        guard bounds.count >= 2, let first = bounds.first, let last = bounds.last else { return [] }
+        if let exact = exactWindow(from: first, to: last, limit: exactLimit) {
+            return (0..<(bounds.count - 1)).map { exact.eventCount(lane: lane, from: bounds[$0], to: bounds[$0 + 1]) }
         }
-        return (0..<(bounds.count - 1)).map { max(0, positions[$0 + 1] - positions[$0]) }
+        return (0..<(bounds.count - 1)).map {
+            Int(aggregate(lane: lane, from: bounds[$0], to: bounds[$0 + 1]).events.rounded())
+        }
     }
 
     /// Lost ranges overlapping `[from, to)` in `lane`.
     public func lostRanges(lane: Int, from: Int64, to: Int64) -> [LostRange] {
-        lostRanges.filter { $0.lane == lane && $0.range.until >= from && $0.range.since < to }.map(\.range)
-    }
-
-    /// Bytes of memory the activity index takes.
-    public var memoryBytes: Int {
-        eventTimes.reduce(0) { $0 + $1.capacity * 8 } + switchTimes.reduce(0) { $0 + $1.capacity * 20 }
+        data.lost.filter { $0.lane == lane && $0.range.until >= from && $0.range.since < to }.map(\.range)
     }
 }

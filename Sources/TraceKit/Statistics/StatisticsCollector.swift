@@ -2,7 +2,7 @@
 /// those a `MatchSet` marks.
 public final class StatisticsCollector {
     public private(set) var statistics = TraceStatistics()
-    public let range: Range<Int>
+    public private(set) var range: Range<Int>
     public private(set) var next: Int
     private let cursor: MergedCursor
     private let matches: MatchSet?
@@ -22,6 +22,11 @@ public final class StatisticsCollector {
     }
 
     public var isComplete: Bool { next >= range.upperBound }
+
+    /// Extends the range to `upper` (the whole trace, while the index grows).
+    public func extend(to upper: Int) {
+        if upper > range.upperBound { range = range.lowerBound..<upper }
+    }
 
     /// Fraction done, 0...1.
     public var progress: Double {

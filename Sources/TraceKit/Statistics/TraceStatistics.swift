@@ -17,8 +17,12 @@ public struct TraceStatistics {
     private var unknownCPU = 0
     private var perTask: [Int64: (comm: String, count: Int)] = [:]
     private var noTask = 0
+    /// False for counts kept without tasks (the index's totals): the task table stays empty.
+    public private(set) var countsTasks: Bool
 
-    public init() {}
+    public init(countsTasks: Bool = true) {
+        self.countsTasks = countsTasks
+    }
 
     public mutating func add(_ record: EventRecord, task: TaskRef?) {
         if firstTime == nil { firstTime = record.timestamp }
@@ -42,6 +46,7 @@ public struct TraceStatistics {
         } else {
             unknownCPU += 1
         }
+        guard countsTasks else { return }
         if let task {
             if let existing = perTask[task.pid] {
                 perTask[task.pid] = (existing.comm.isEmpty ? task.comm : existing.comm, existing.count + 1)
@@ -51,6 +56,49 @@ public struct TraceStatistics {
         } else {
             noTask += 1
         }
+    }
+
+    /// The event, CPU and lost counts of `other` added to these (tasks are not: the index's totals
+    /// carry none).
+    public mutating func addCounts(of other: TraceStatistics) {
+        if let f = other.firstTime { firstTime = min(firstTime ?? f, f) }
+        if let l = other.lastTime { lastTime = max(lastTime ?? l, l) }
+        eventTotal += other.eventTotal
+        lostRecords += other.lostRecords
+        lostEvents &+= other.lostEvents
+        for (t, counts) in other.perClass.enumerated() {
+            while perClass.count <= t { perClass.append([]) }
+            if perClass[t].count < counts.count { perClass[t] += Array(repeating: 0, count: counts.count - perClass[t].count) }
+            for (k, n) in counts.enumerated() { perClass[t][k] += n }
+        }
+        if perCPU.count < other.perCPU.count { perCPU += Array(repeating: 0, count: other.perCPU.count - perCPU.count) }
+        for (c, n) in other.perCPU.enumerated() { perCPU[c] += n }
+        unknownCPU += other.unknownCPU
+    }
+
+    /// Takes the task counts of `other` (counts from the index plus tasks from a pass over the records).
+    public mutating func takeTasks(from other: TraceStatistics) {
+        perTask = other.perTask
+        noTask = other.noTask
+        countsTasks = other.countsTasks
+    }
+
+    /// Counts per trace and event class, for saving the index.
+    var countsPerClass: [[Int]] { perClass }
+    /// Counts per CPU and without a CPU, for saving the index.
+    var countsPerCPU: (all: [Int], unknown: Int) { (perCPU, unknownCPU) }
+
+    /// Counts read back from a saved index (no tasks).
+    mutating func restore(firstTime: Int64?, lastTime: Int64?, eventTotal: Int, lostRecords: Int, lostEvents: UInt64,
+                          perClass: [[Int]], perCPU: [Int], unknownCPU: Int) {
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.eventTotal = eventTotal
+        self.lostRecords = lostRecords
+        self.lostEvents = lostEvents
+        self.perClass = perClass
+        self.perCPU = perCPU
+        self.unknownCPU = unknownCPU
     }
 
     /// Which table of counts.

@@ -1,0 +1,64 @@
+import XCTest
+import CTF
+@testable import TraceKit
+
+/// The viewer's index on a real reader: switches read by the cursors themselves on several threads
+/// give the same index as switches decoded through the trace, one at a time.
+final class IndexOnCTFTests: XCTestCase {
+    private var fixture: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/scale/kernel-like").path
+    }
+
+    func testParallelIndexWithCursorDecodingMatchesSerialDecoding() throws {
+        let trace = try CTFTrace(directory: fixture)
+        let set = TraceSet(traces: [trace], tieBreak: CTFTieBreak.make(for: [trace]))
+        let parallel = try TraceIndexer(set: set, checkpointInterval: 64, parallel: true)
+        while !parallel.step(maxRecords: 700) {}
+        let reference = TraceSet(traces: [OpaqueTrace(try CTFTrace(directory: fixture))],
+                                 tieBreak: CTFTieBreak.make(for: [trace]))
+        let serial = try TraceIndexer(set: reference, checkpointInterval: 64, parallel: false)
+        while !serial.step(maxRecords: 1_000) {}
+        let a = parallel.index.data, b = serial.index.data
+        XCTAssertEqual(a.recordCount, 3000)
+        XCTAssertEqual(a.recordCount, b.recordCount)
+        XCTAssertEqual(a.checkpointPositions, b.checkpointPositions)
+        XCTAssertTrue(a.activity.hasScheduler)
+        XCTAssertEqual(a.activity.buckets, b.activity.buckets)
+        XCTAssertEqual(a.activity.tasks.tasks, b.activity.tasks.tasks)
+        XCTAssertGreaterThan(a.activity.tasks.tasks.count, 5)
+        // Records read back through the checkpoints are the merge's.
+        let merger = try set.makeMerger()
+        var expected: [EventRecord] = []
+        while let r = try merger.next() { expected.append(r) }
+        let cursor = try MergedCursor(set: set, index: parallel.index)
+        for o in [0, 63, 64, 1_500, 2_999, 100] { XCTAssertEqual(cursor.record(at: o), expected[o]) }
+    }
+}
+
+/// Hides the reader's cursor decoding (the index then decodes switches through the trace).
+final class OpaqueTrace: Trace {
+    let inner: Trace
+    init(_ inner: Trace) { self.inner = inner }
+    var name: String { inner.name }
+    var path: String { inner.path }
+    var timeDomain: TimeDomain { inner.timeDomain }
+    var eventClasses: [EventClass] { inner.eventClasses }
+    var streams: [StreamInfo] { inner.streams }
+    var cpuCount: Int { inner.cpuCount }
+    var environment: [(String, String)] { inner.environment }
+    func openStream(_ index: Int) throws -> EventStream { OpaqueStream(try inner.openStream(index)) }
+    func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
+        try inner.decodeFields(of: record, scope: scope, into: &visitor)
+    }
+    func task(of record: EventRecord) -> TaskRef? { inner.task(of: record) }
+}
+
+final class OpaqueStream: EventStream {
+    let inner: EventStream
+    init(_ inner: EventStream) { self.inner = inner }
+    var current: EventRecord? { inner.current }
+    func advance() throws { try inner.advance() }
+    func seek(to position: StreamPosition) throws { try inner.seek(to: position) }
+    func seek(toTimestamp timestamp: Int64) throws { try inner.seek(toTimestamp: timestamp) }
+}
