@@ -43,7 +43,7 @@ measure() {
     local start
     start=$(date +%s%N)
     tmux -L $socket new-session -d -x 160 -y 45 \
-        "env RINGSIDE_FRAME_LOG=$log TERM=xterm-256color LANG=C.UTF-8 $bin $trace; sleep 2"
+        "env RINGSIDE_INDEX_CACHE=off RINGSIDE_FRAME_LOG=$log TERM=xterm-256color LANG=C.UTF-8 $bin $trace; sleep 2"
     for _ in $(seq 500); do grep -q first-frame "$log" 2>/dev/null && break; sleep 0.01; done
     local first
     first=$(awk '/first-frame/ {print $2}' "$log")

@@ -23,7 +23,13 @@ struct LiveCommand: ParsableCommand {
             With --print, events are written to standard output as `trace-cmd report` prints them \
             (`trace-cmd stream`-like) instead of opening the viewer.
 
-            In the viewer (all its keys work; ? lists them) the newest events are followed; Space             pauses the view while reading goes on (moving in the list pauses too; Space or G resume).             p opens the events & probes panel: Space switches an event or a subsystem, Enter opens a             subsystem, / searches, f sets the selected event's kernel filter (the kernel's error is             shown when it refuses), k pushes the viewer's filter down to kernel filters, a adds a             probe (PATH:SYMBOL ARGS, as `ringside probes add`), d removes the selected probe, m             writes a marker, Esc closes.
+            In the viewer (all its keys work; ? lists them) the newest events are followed; Space \
+            pauses the view while reading goes on (moving in the list pauses too; Space or G resume). \
+            p opens the events & probes panel: Space switches an event or a subsystem, Enter opens a \
+            subsystem, / searches, f sets the selected event's kernel filter (the kernel's error is \
+            shown when it refuses), F pushes the viewer's filter down to kernel filters, a adds a \
+            probe (PATH:SYMBOL ARGS, as `ringside probes add`), d removes the selected probe, m \
+            writes a marker, Esc closes.
             """)
 
     @Option(name: .shortAndLong, help: "Events to enable at start (SYSTEM:EVENT, sched:*, sched). Repeatable.")

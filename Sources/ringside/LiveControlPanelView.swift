@@ -15,7 +15,7 @@ struct LiveControlPanelView {
         var text: String
     }
 
-    static let footer = "Space toggle  Enter open  / search  f filter  k push view filter  a add probe  d remove  m marker  Esc close"
+    static let footer = "Space toggle  Enter open  / search  f filter  F push view filter  a add probe  d remove  m marker  Esc close"
 
     /// Handles a key; returns false when the panel should close.
     static func handle(_ key: Key, panel: LiveControlPanel, prompt: inout Prompt?, pageSize: Int,
@@ -63,7 +63,7 @@ struct LiveControlPanelView {
                 if case .event(_, _, let filter?, _)? = panel.selectedRow { current = filter }
                 prompt = Prompt(kind: .filter, text: current)
             }
-        case .char("k"): panel.pushDown(viewerFilter: viewerFilter)
+        case .char("F"): panel.pushDown(viewerFilter: viewerFilter)
         case .char("a"): prompt = Prompt(kind: .probe, text: "")
         case .char("d"): panel.removeSelectedProbe()
         case .char("m"): prompt = Prompt(kind: .marker, text: "")

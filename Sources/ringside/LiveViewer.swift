@@ -34,6 +34,7 @@ final class LiveViewer {
         controller = ViewerController(model: try ViewerModel(set: TraceSet(traces: [engine.trace])),
                                       width: size.width, height: size.height, themes: themes, themeIndex: themeIndex)
         if let notice { controller.show(notice, error: true) }
+        controller.extraHelp = Self.help(panel: engine.session != nil)
         if let session = engine.session {
             let panel = try LiveControlPanel(session: session)
             panel.onEventsChanged = { [engine] in engine.reloadFormats() }
@@ -47,6 +48,21 @@ final class LiveViewer {
         let state = controller.state
         controller = ViewerController(model: model, width: state.width, height: state.height, themes: themes,
                                       themeIndex: state.themeIndex)
+        controller.extraHelp = Self.help(panel: panel != nil)
+    }
+
+    /// The live keys for the `?` screen.
+    static func help(panel: Bool) -> [HelpSection] {
+        var lines: [(keys: String, text: String)] = [
+            ("Space", "Pause following new events (reading goes on); Space again resumes"),
+            ("G", "Resume following at the newest event"),
+            ("j k g PgUp ...", "Moving in the list pauses following"),
+        ]
+        if panel {
+            lines.append(("p", "Events & probes panel: Space switch, Enter open, / search, f kernel filter,"))
+            lines.append(("", "F push the view's filter to the kernel, a add probe, d remove, m marker, Esc close"))
+        }
+        return [HelpSection(title: "Live", lines: lines)]
     }
 
     private func draw(full: Bool) {

@@ -161,4 +161,18 @@ final class WidgetTests: XCTestCase {
         XCTAssertTrue(keys.contains("j, Down"))
         XCTAssertTrue(keys.contains("'"))
     }
+
+    func testHelpShowsTheKeysOfTheProgramAroundTheViewerFirst() {
+        let live = HelpSection(title: "Live", lines: [("Space", "Pause following")])
+        let help = HelpWidget(keymap: .standard, scroll: 0, glyphs: .ascii, extra: [live])
+        let lines = help.lines()
+        XCTAssertEqual(lines.first?.keys, nil)
+        XCTAssertEqual(lines.first?.text, "Live")
+        XCTAssertEqual(lines[1].keys, "Space")
+        XCTAssertEqual(lines[1].text, "Pause following")
+        var buffer = CellBuffer(width: 60, height: 8)
+        help.render(into: &buffer, area: buffer.bounds)
+        XCTAssertTrue(buffer.line(2).contains("Space"), buffer.line(2))
+        XCTAssertTrue(buffer.line(2).contains("Pause following"), buffer.line(2))
+    }
 }

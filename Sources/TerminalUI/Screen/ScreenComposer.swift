@@ -94,7 +94,8 @@ public enum ScreenComposer {
             let area = Rect(x: 2, y: 1, width: state.width - 4, height: state.height - 2)
             switch overlay {
             case .help:
-                HelpWidget(keymap: controller.keymap, scroll: state.overlayScroll, glyphs: glyphs)
+                HelpWidget(keymap: controller.keymap, scroll: state.overlayScroll, glyphs: glyphs,
+                           extra: controller.extraHelp)
                     .render(into: &buffer, area: area)
             case .statistics:
                 if let job = model.statisticsJob, let statistics = model.statisticsToShow {

@@ -6,6 +6,8 @@ public final class ViewerController {
     public private(set) var state: AppState
     public let model: ViewerModel
     public var keymap: Keymap
+    /// Keys handled around the viewer (the live viewer's), listed first by `?`.
+    public var extraHelp: [HelpSection] = []
     public private(set) var themes: ThemeCatalog
     /// Drawn lanes kept between frames.
     public let timelineCache = TimelineCache()

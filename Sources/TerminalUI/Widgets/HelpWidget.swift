@@ -3,16 +3,24 @@ public struct HelpWidget {
     public var keymap: Keymap
     public var scroll: Int
     public var glyphs: Glyphs
+    /// Keys of the program around the viewer (e.g. the live viewer's), shown first.
+    public var extra: [HelpSection]
 
-    public init(keymap: Keymap, scroll: Int, glyphs: Glyphs) {
+    public init(keymap: Keymap, scroll: Int, glyphs: Glyphs, extra: [HelpSection] = []) {
         self.keymap = keymap
         self.scroll = scroll
         self.glyphs = glyphs
+        self.extra = extra
     }
 
     /// The help text as (keys, description) lines; a nil key column marks a group title.
     public func lines() -> [(keys: String?, text: String)] {
         var out: [(String?, String)] = []
+        for section in extra {
+            out.append((nil, section.title))
+            for line in section.lines { out.append((line.keys, line.text)) }
+            out.append(("", ""))
+        }
         var group = ""
         var groups: [String] = []
         for action in Action.allCases where !groups.contains(action.group) { groups.append(action.group) }
@@ -66,5 +74,20 @@ public struct HelpWidget {
             let textX = max(end + 2, inside.x + 2 + keyWidth + 2)
             buffer.write(line.text, x: textX, y: y, role: .normal, maxX: inside.maxX)
         }
+    }
+}
+
+/// A group of keys for the help screen that the keymap does not know (handled around the viewer).
+public struct HelpSection: Equatable {
+    public var title: String
+    public var lines: [(keys: String, text: String)]
+
+    public init(title: String, lines: [(keys: String, text: String)]) {
+        self.title = title
+        self.lines = lines
+    }
+
+    public static func == (a: HelpSection, b: HelpSection) -> Bool {
+        a.title == b.title && a.lines.elementsEqual(b.lines) { $0.keys == $1.keys && $0.text == $1.text }
     }
 }
