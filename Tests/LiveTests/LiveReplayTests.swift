@@ -53,6 +53,25 @@ final class LiveReplayTests: XCTestCase {
         XCTAssertTrue(text.contains("value=42 text=\"hello\""))
         XCTAssertEqual(trace.eventsReceived(cpu: 0) + trace.eventsReceived(cpu: 1),
                        text.split(separator: "\n").count - 1)
+
+        // The viewer's list text for each record is trace-cmd's text after the event name.
+        let merger = try TraceSet(traces: [trace]).makeMerger()
+        var summaries: [String] = []
+        while let record = try merger.next() {
+            var bytes: [UInt8] = []
+            let out = OutputBuffer(flushThreshold: 1 << 16) { bytes += $0 }
+            XCTAssertTrue(trace.writeSummary(of: record, to: out))
+            try out.flush()
+            // A marker's text keeps its newline; the report ends the line there.
+            var summary = String(decoding: bytes, as: UTF8.self)
+            while summary.last?.isNewline == true { summary.removeLast() }
+            summaries.append(summary)
+        }
+        let lines = text.split(separator: "\n").dropFirst()
+        XCTAssertEqual(summaries.count, lines.count)
+        for (summary, line) in zip(summaries, lines) {
+            XCTAssertTrue(line.hasSuffix(summary), "\(line) does not end with \(summary)")
+        }
     }
 
     func testLostEventsAppearAsTraceCmdShowsThem() throws {

@@ -2,7 +2,7 @@ import TraceKit
 
 /// A trace.dat file as a TraceKit `Trace`: one stream per CPU of each buffer (the top-level
 /// buffer first, then instances), one event class per event format.
-public final class TraceDatTrace: Trace, RecordAttributes {
+public final class TraceDatTrace: Trace, RecordAttributes, FtraceRecordData {
     public let file: TraceDatFile
     public let name: String
     public var path: String { file.path }
@@ -91,27 +91,6 @@ public final class TraceDatTrace: Trace, RecordAttributes {
         return try body(r.data)
     }
 
-    public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
-        guard scope == .payload else { return }
-        let catalog = file.catalog
-        _ = withData(of: record) { data in
-            guard let event = catalog.event(id: catalog.eventID(ofRecord: data)) else { return }
-            FieldDecoder.decode(event.format.fields, data, order: catalog.byteOrder, into: &visitor)
-        }
-    }
+    public var recordCatalog: EventCatalog { file.catalog }
 
-    public func task(of record: EventRecord) -> TaskRef? {
-        withData(of: record) { data in
-            let pid = file.catalog.pid(ofRecord: data)
-            return TaskRef(pid: Int64(pid), comm: file.catalog.taskNames.nameString(of: pid))
-        }
-    }
-
-    public func decodeRecordAttributes<V: FieldVisitor>(of record: EventRecord, into visitor: inout V) throws {
-        let catalog = file.catalog
-        _ = withData(of: record) { data in
-            visitor.visitInteger("flags", .unsigned(catalog.flags(ofRecord: data)), base: .hexadecimal)
-            visitor.visitInteger("preempt", .unsigned(catalog.preemptCount(ofRecord: data)), base: .decimal)
-        }
-    }
 }

@@ -10,7 +10,7 @@ import TraceKit
 /// though CPUs are read one after the other.
 ///
 /// Not thread-safe: feed it from the thread that reads it (`LivePageQueue` hands pages over).
-public final class LiveTrace: Trace, RecordAttributes {
+public final class LiveTrace: Trace, RecordAttributes, FtraceRecordData, EventSummaryProviding {
     public let name: String
     public let path: String
     public let timeDomain: TimeDomain = .monotonic
@@ -195,29 +195,8 @@ public final class LiveTrace: Trace, RecordAttributes {
         return try withExtendedLifetime(page) { try body(r.data) }
     }
 
-    public func decodeFields<V: FieldVisitor>(of record: EventRecord, scope: FieldScope, into visitor: inout V) throws {
-        guard scope == .payload else { return }
-        let catalog = self.catalog
-        _ = withData(of: record) { data in
-            guard let event = catalog.event(id: catalog.eventID(ofRecord: data)) else { return }
-            FieldDecoder.decode(event.format.fields, data, order: catalog.byteOrder, into: &visitor)
-        }
-    }
+    public var recordCatalog: EventCatalog { catalog }
 
-    public func task(of record: EventRecord) -> TaskRef? {
-        withData(of: record) { data in
-            let pid = catalog.pid(ofRecord: data)
-            return TaskRef(pid: Int64(pid), comm: catalog.taskNames.nameString(of: pid))
-        }
-    }
-
-    public func decodeRecordAttributes<V: FieldVisitor>(of record: EventRecord, into visitor: inout V) throws {
-        let catalog = self.catalog
-        _ = withData(of: record) { data in
-            visitor.visitInteger("flags", .unsigned(catalog.flags(ofRecord: data)), base: .hexadecimal)
-            visitor.visitInteger("preempt", .unsigned(catalog.preemptCount(ofRecord: data)), base: .decimal)
-        }
-    }
 }
 
 /// One CPU's pages in memory, oldest first.

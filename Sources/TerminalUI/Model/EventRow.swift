@@ -39,6 +39,8 @@ final class EventRowFormatter {
         }
         var summary = String(decoding: out.pendingBytes.prefix(600), as: UTF8.self)
         if summary.first == " " { summary.removeFirst() }
+        // Markers written with `echo` end in a newline: not a character to show.
+        while summary.last?.isNewline == true { summary.removeLast() }
         out.truncate(to: 0)
         return EventRow(ordinal: ordinal, record: record, time: time, cpu: cpu, task: taskText,
                         event: set.eventName(of: record), summary: summary, isLost: false)
