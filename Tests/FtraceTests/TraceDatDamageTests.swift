@@ -53,13 +53,36 @@ final class TraceDatDamageTests: XCTestCase {
         }
     }
 
-    func testTruncatedVersion7LosesItsLastOptionsSection() {
-        // Version 7 writes the options that locate the CPU data after the data.
-        let path = damaged("wide-v7.dat") { $0.removeLast($0.count / 5) }
-        XCTAssertThrowsError(try TraceDatTrace(path: path)) { error in
-            XCTAssertTrue("\(error)".contains("options section lies beyond the end of the file"), "\(error)")
-            XCTAssertNotNil((error as? TraceError)?.offset)
+    func testTruncatedVersion7FindsItsDataWithoutTheLastOptionsSection() throws {
+        // Version 7 writes the options that locate the CPU data after the data: cut short, the
+        // data sections are found by walking the file. Compressed and plain data, one buffer and
+        // several; the records shown are trace-cmd's for the top buffer (instances lose their
+        // names with the options that held them).
+        for (name, base, instance) in [("instances-v7.dat", "instances", nil), ("wide-v7-none.dat", "wide", "ringside-fixture-wide-10727: "),
+                                       ("wide-v7.dat", "wide", "ringside-fixture-wide-10727: "), ("lossy-v7.dat", "lossy", "ringside-fixture-lossy-10727: ")] {
+            let golden = Set(try goldenLines(base).map { line -> Substring in
+                guard let instance, line.hasPrefix(instance) else { return line }
+                return line.dropFirst(instance.count)
+            })
+            let size = try report(Fixtures.path(name)).lines.count
+            for keep in [80, 90] {
+                let path = damaged(name) { $0.removeLast($0.count * (100 - keep) / 100) }
+                let trace = try TraceDatTrace(path: path)
+                XCTAssertTrue(trace.warnings.contains { $0.message.contains("found in 1 data section") || $0.message.contains("data section(s)") },
+                              "\(name) \(keep)%: \(trace.warnings)")
+                let cut = try report(path)
+                XCTAssertGreaterThan(cut.lines.count, 100, "\(name) \(keep)%")
+                XCTAssertLessThan(cut.lines.count, size, "\(name) \(keep)%")
+                for line in cut.lines.dropFirst() where !line.contains("EVENTS DROPPED") {
+                    XCTAssertTrue(golden.contains(line), "\(name) \(keep)%: \(line)")
+                }
+            }
         }
+    }
+
+    func testVersion7WithEveryOptionSectionKeepsNamesAndAddsNoWarning() throws {
+        let trace = try TraceDatTrace(path: Fixtures.path("instances-v7.dat"))
+        XCTAssertTrue(trace.warnings.isEmpty, "\(trace.warnings)")
     }
 
     func testTruncatedCPUDataKeepsTheRecordsBefore() throws {

@@ -171,6 +171,8 @@ public final class FtraceCPUStream: EventStream {
         s.pageStart = true
         guard index < c.source.pageCount else {
             s.finished = true
+            // Damage before the first whole page: nothing of this CPU can be read; say why.
+            if index == 0, let damage = c.source.damage { throw damage }
             return
         }
         s.finished = false

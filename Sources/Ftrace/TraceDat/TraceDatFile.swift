@@ -345,6 +345,7 @@ public final class TraceDatFile {
                 return false
             }
             let clock = try o.cString("buffer clock")
+            sawBufferOption = true
             if name.isEmpty && traceClock == nil { traceClock = clock }
             if id == TraceDatOption.bufferText.rawValue {
                 buffers.append(TraceDatBuffer(name: name, clock: clock, isLatency: true, cpus: [], offset: offset))
@@ -392,6 +393,8 @@ public final class TraceDatFile {
     }
 
     private var pendingOptionSections: [UInt64] = []
+    /// True once a BUFFER option of a v7 file was read (else the data is looked for).
+    private var sawBufferOption = false
 
     /// The TIME_SHIFT option: peer id, flags, then per CPU the sample count and the arrays of
     /// times, offsets and scalings; optionally the fraction bits of every CPU after that.
@@ -476,16 +479,26 @@ public final class TraceDatFile {
     private func readSectionedMetadata(firstOptions: UInt64) throws {
         var next: UInt64? = firstOptions
         var seen: Set<UInt64> = []
+        // Where the first options section ends: the data sections follow it.
+        var readOptionsEnd = 0
+        var lostOptions: TraceError?
         while let offset = next, !seen.contains(offset) {
             seen.insert(offset)
-            var (c, inflated) = try sectionData(at: offset, expecting: .done, name: "options")
-            if let inflated {
-                try inflated.withUnsafeBytes { raw in
-                    var ic = ByteCursor(bytes: raw, base: c.base, file: path, order: byteOrder, context: "in the options section at byte \(offset)")
-                    try readOptions(&ic, sectioned: true)
+            do {
+                var (c, inflated) = try sectionData(at: offset, expecting: .done, name: "options")
+                if let inflated {
+                    try inflated.withUnsafeBytes { raw in
+                        var ic = ByteCursor(bytes: raw, base: c.base, file: path, order: byteOrder, context: "in the options section at byte \(offset)")
+                        try readOptions(&ic, sectioned: true)
+                    }
+                } else {
+                    try readOptions(&c, sectioned: true)
                 }
-            } else {
-                try readOptions(&c, sectioned: true)
+                if readOptionsEnd == 0 { readOptionsEnd = sectionEnd(at: offset) }
+            } catch let e as TraceError where seen.count > 1 {
+                // The options written after the data (where the CPU data lies) are lost, as in a
+                // file cut short: the metadata is known, the data is looked for below.
+                lostOptions = e
             }
             next = pendingOptionSections.popLast()
         }
@@ -508,8 +521,51 @@ public final class TraceDatFile {
                 kallsymsSource = inflated ?? .file(c)
             } catch let e as TraceError { warn(e) }
         }
+        if !sawBufferOption || lostOptions != nil, readOptionsEnd > 0 {
+            salvageBuffers(after: readOptionsEnd, lostOptions: lostOptions)
+        }
         if buffers.first?.name != "" {
             buffers.insert(TraceDatBuffer(name: "", clock: traceClock, isLatency: false, cpus: [], offset: 0), at: 0)
+        }
+    }
+
+    /// The end of the section whose header is at `offset` (already read once, so in the file).
+    private func sectionEnd(at offset: UInt64) -> Int {
+        let start = Int(offset)
+        let size = ByteReader.unsigned(bytes, at: start + 8, size: 8, order: byteOrder)
+        return min(bytes.count, start + 16 + Int(clamping: size))
+    }
+
+    /// No BUFFER option said where the CPU data lies (the options after the data are lost): the
+    /// data sections are found by walking the file (see `FlyrecordSalvage`), with a warning.
+    private func salvageBuffers(after offset: Int, lostOptions: TraceError?) {
+        let salvage = FlyrecordSalvage(bytes: bytes, path: path, order: byteOrder, pageSize: pageSize,
+                                       compressed: compression != .none, cpuCount: cpuCount > 0 ? cpuCount : nil)
+        let known = Set(buffers.filter { !$0.isLatency }.map(\.offset))
+        let found = salvage.scan(from: offset).filter { !known.contains($0.offset) }
+        let why = lostOptions.map { lost in
+            (lost.offset.map { "options section at byte \($0): " } ?? "") + lost.message + "; "
+        } ?? "no BUFFER option; "
+        guard !found.isEmpty else {
+            if let lostOptions { warn(lostOptions) }
+            return
+        }
+        let blocks = found.reduce(0) { $0 + $1.cpus.count }
+        warn(TraceError(file: path, offset: offset,
+                        why + "the options that say where the CPU data lies are missing (file cut short?): "
+                        + "\(blocks) CPU data block(s) found in \(found.count) data section(s) after byte \(offset), "
+                        + "numbered as CPUs in file order, buffer names unknown"))
+        var unnamed = 0
+        for var buffer in found {
+            if !buffers.contains(where: { $0.name.isEmpty && !$0.cpus.isEmpty }) {
+                buffer.name = ""
+                buffer.clock = traceClock
+                buffers.insert(buffer, at: 0)
+            } else {
+                unnamed += 1
+                buffer.name = "unnamed\(unnamed)"
+                buffers.append(buffer)
+            }
         }
     }
 
