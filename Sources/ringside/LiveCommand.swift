@@ -35,20 +35,13 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Events to enable at start (SYSTEM:EVENT, sched:*, sched). Repeatable.")
     var event: [String] = []
 
-    @Option(name: .long, help: "Instance: a new private one (default), ringside, ringside-NAME, or top.")
-    var instance: String?
+    @OptionGroup var sessionOptions: SessionOptions
 
     @Option(name: .long, help: "Also record everything read to this trace.dat file (v7, zstd).")
     var record: String?
 
     @Option(name: .long, help: "Memory for events kept in the view (e.g. 256M, 1G); the oldest are dropped and counted.")
     var memory: String = "256M"
-
-    @Option(name: .long, help: "Per-CPU kernel buffer size in KiB.")
-    var bufferSize: Int?
-
-    @Option(name: .long, help: "Trace clock (local, global, mono, boot, ...).")
-    var clock: String?
 
     @Option(name: .long, help: "How full (percent) a kernel buffer gets before the reader is woken early (0-100).")
     var bufferPercent: Int?
@@ -124,11 +117,8 @@ struct LiveCommand: ParsableCommand {
         options.events = events
         options.memoryCap = LiveCommand.memoryBytes(memory) ?? 256 << 20
         options.recordPath = record
-        let journal = try OwnershipJournal.session(command: "live", directory: stateDirectory)
-        let session = try TracingSession(tracefs: tracefs, choice: try InstanceChoice(option: instance),
-                                         settings: InstanceSettings(bufferSizeKB: bufferSize, clock: clock,
-                                                                    bufferPercent: bufferPercent),
-                                         journal: journal)
+        let session = try sessionOptions.openSession(command: "live", tracefs: tracefs, stateDirectory: stateDirectory,
+                                                     bufferPercent: bufferPercent)
         let cleanupToken = TerminationSignals.add { _ in session.close() }
         defer { TerminationSignals.remove(cleanupToken) }
         let stop = DispatchSemaphore(value: 0)

@@ -28,14 +28,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this long (e.g. 5s, 250ms).")
     var duration: String?
 
-    @Option(name: .long, help: "Instance: a new private one (default), ringside, ringside-NAME, or top.")
-    var instance: String?
-
-    @Option(name: .long, help: "Per-CPU kernel buffer size in KiB.")
-    var bufferSize: Int?
-
-    @Option(name: .long, help: "Trace clock (local, global, mono, boot, ...).")
-    var clock: String?
+    @OptionGroup var sessionOptions: SessionOptions
 
     @Option(name: .long, help: "trace.dat version: 7 (default) or 6.")
     var fileVersion: Int = 7
@@ -63,22 +56,14 @@ struct RecordCommand: ParsableCommand {
     func run() throws {
         TerminationSignals.install()
         FileOutputSupport.ignoreBrokenPipe()
-        let tracefs = try LiveSupport.tracefs()
-        let stateDirectory = LiveSupport.stateDirectory
-        let leftovers = Leftovers.scan(tracefs: tracefs, stateDirectory: stateDirectory)
-        if leftovers.hasDeadSessions, let report = leftovers.report() {
-            LiveSupport.warn(report + "\nrun `ringside live --cleanup` to remove them")
-        }
+        let (tracefs, stateDirectory) = try SessionOptions.tracefsReportingLeftovers()
         let catalogue = try AvailableEvents(tracefs: tracefs)
         let events = try LiveSupport.resolve(event, in: catalogue)
         let format: TraceDatWriter.Format = fileVersion == 6
             ? .version6 : .version7(TraceDatWriter.Format.Compression(rawValue: compression) ?? .zstd)
         let limit = duration.flatMap { DurationParser.nanoseconds(Substring($0)) }
 
-        let journal = try OwnershipJournal.session(command: "record", directory: stateDirectory)
-        let session = try TracingSession(tracefs: tracefs, choice: try InstanceChoice(option: instance),
-                                         settings: InstanceSettings(bufferSizeKB: bufferSize, clock: clock),
-                                         journal: journal)
+        let session = try sessionOptions.openSession(command: "record", tracefs: tracefs, stateDirectory: stateDirectory)
         // A signal that arrives while ringside cannot stop gracefully still undoes everything.
         let cleanupToken = TerminationSignals.add { _ in session.close() }
         defer { TerminationSignals.remove(cleanupToken) }
