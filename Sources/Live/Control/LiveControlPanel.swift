@@ -118,13 +118,9 @@ public final class LiveControlPanel {
             events = available.subsystems.first { $0.name == name }?.events ?? []
             turnOn = on < total
         }
-        do {
+        _ = attempt {
             try session.setEnabled(events, turnOn)
             message = .info("\(turnOn ? "enabled" : "disabled") \(events.count == 1 ? events[0].description : "\(events.count) events")")
-        } catch let error as LiveError {
-            message = .error(error.message, detail: error.kernelMessage)
-        } catch {
-            message = .error("\(error)", detail: nil)
         }
         try? reload()
     }
@@ -138,17 +134,11 @@ public final class LiveControlPanel {
             return false
         }
         let text = expression.trimmingWhitespace()
-        do {
+        return attempt {
             try session.setFilter(text.isEmpty ? nil : text, of: event)
             message = .info(text.isEmpty ? "cleared the filter of \(event)" : "filter set on \(event)")
             try? reload()
-            return true
-        } catch let error as LiveError {
-            message = .error(error.message, detail: error.kernelMessage)
-        } catch {
-            message = .error("\(error)", detail: nil)
         }
-        return false
     }
 
     /// Adds a probe from a command line such as `/usr/bin/bash:readline ret=$retval:s64` or
@@ -169,7 +159,7 @@ public final class LiveControlPanel {
             message = .error("give the probe as PATH:SYMBOL[+OFFSET] or PATH:0xOFFSET, then arguments", detail: nil)
             return false
         }
-        do {
+        return attempt {
             let probe = try ProbeRequest(target: target, isReturn: isReturn, name: name, arguments: Array(words.dropFirst()))
                 .resolve(capabilities: session.tracefs.capabilities)
             try session.addProbe(probe)
@@ -179,13 +169,7 @@ public final class LiveControlPanel {
             expanded.insert(ProbeDefinition.group)
             try reload()
             if let index = rows.firstIndex(where: { $0.label == probe.event.description }) { selection = index }
-            return true
-        } catch let error as LiveError {
-            message = .error(error.message, detail: error.kernelMessage)
-        } catch {
-            message = .error("\(error)", detail: nil)
         }
-        return false
     }
 
     /// Removes the selected probe (only probes of the `ringside` group).
@@ -195,18 +179,12 @@ public final class LiveControlPanel {
             message = .error("select a probe of the \(ProbeDefinition.group) group to remove", detail: nil)
             return false
         }
-        do {
+        return attempt {
             try session.removeProbe(event)
             onEventsChanged?()
             message = .info("removed \(event)")
             try reload()
-            return true
-        } catch let error as LiveError {
-            message = .error(error.message, detail: error.kernelMessage)
-        } catch {
-            message = .error("\(error)", detail: nil)
         }
-        return false
     }
 
     /// Pushes the viewer's filter down to the kernel where it can be said in the kernel's filter
@@ -218,7 +196,7 @@ public final class LiveControlPanel {
             message = .error("no viewer filter to push down (set one with f in the viewer)", detail: nil)
             return false
         }
-        do {
+        return attempt(failurePrefix: "cannot push the filter down: ") {
             let expression = try FilterParser.parse(text)
             let instance = session.instance
             let plan = try KernelFilterPushDown.plan(expression, events: enabled.sorted()) { event in
@@ -232,26 +210,28 @@ public final class LiveControlPanel {
             if let example = plan.filters.sorted(by: { $0.key < $1.key }).first { summary += " (\(example.key): \(example.value))" }
             message = .info(summary + (plan.skipped.isEmpty ? "" : "; not on \(plan.skipped.keys.sorted().map(\.description).joined(separator: ", "))"))
             try? reload()
-            return true
-        } catch let error as LiveError {
-            message = .error("cannot push the filter down: " + error.message, detail: error.kernelMessage)
-        } catch {
-            message = .error("cannot push the filter down: \(error)", detail: nil)
         }
-        return false
     }
 
     /// Writes a marker into the instance.
     @discardableResult
     public func writeMarker(_ text: String) -> Bool {
-        do {
+        return attempt {
             try session.writeMarker(text)
             message = .info("marker written")
+        }
+    }
+
+    /// Runs `body`; a failure becomes the panel's error message (the kernel's own words as the
+    /// detail). Returns whether `body` succeeded.
+    private func attempt(failurePrefix: String = "", _ body: () throws -> Void) -> Bool {
+        do {
+            try body()
             return true
         } catch let error as LiveError {
-            message = .error(error.message, detail: error.kernelMessage)
+            message = .error(failurePrefix + error.message, detail: error.kernelMessage)
         } catch {
-            message = .error("\(error)", detail: nil)
+            message = .error(failurePrefix + "\(error)", detail: nil)
         }
         return false
     }
