@@ -80,6 +80,24 @@ final class TraceDatDamageTests: XCTestCase {
         }
     }
 
+    func testAStreamThatCannotBeOpenedLeavesTheOthersReadable() throws {
+        // Cut inside the first chunk of the last CPU's data: that CPU has nothing readable.
+        let full = try TraceDatTrace(path: Fixtures.path("instances-v7.dat"))
+        let lastCPU = try XCTUnwrap(full.file.buffers.first { !$0.cpus.isEmpty }?.cpus.last)
+        let path = damaged("instances-v7.dat") { $0.removeLast($0.count - Int(lastCPU.offset) - 20) }
+        let set = TraceSet(traces: [try TraceDatTrace(path: path)])
+        let merger = try set.makeMerger()
+        XCTAssertEqual(merger.openingErrors.count, 1)
+        XCTAssertTrue("\(merger.openingErrors)".contains("truncated"), "\(merger.openingErrors)")
+        var records = 0
+        while try merger.next() != nil { records += 1 }
+        XCTAssertGreaterThan(records, 100)
+        let indexer = try TraceIndexer(set: set)
+        while !indexer.step(maxRecords: 10_000) {}
+        XCTAssertEqual(indexer.index.recordCount, records)
+        XCTAssertTrue(indexer.index.errors.contains { $0.contains("truncated") }, "\(indexer.index.errors)")
+    }
+
     func testVersion7WithEveryOptionSectionKeepsNamesAndAddsNoWarning() throws {
         let trace = try TraceDatTrace(path: Fixtures.path("instances-v7.dat"))
         XCTAssertTrue(trace.warnings.isEmpty, "\(trace.warnings)")

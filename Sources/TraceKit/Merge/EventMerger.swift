@@ -19,6 +19,11 @@ public final class EventMerger {
     public typealias TieBreak = (EventRecord, EventRecord) -> Bool
 
     public private(set) var sources: [Source]
+
+    /// Why streams could not be opened (they take part without records).
+    public var openingErrors: [Error] {
+        sources.compactMap { ($0.stream as? UnreadableStream)?.error }
+    }
     private let tieBreak: TieBreak?
     /// Source indices ordered as a min-heap on their current record.
     private var heap: [Int] = []

@@ -22,12 +22,20 @@ public final class TraceSet {
         traces.count == 1 ? traces[0].name : traces.map(\.name).joined(separator: ", ")
     }
 
-    /// Opens every stream of every trace and merges them, placed on the first record.
+    /// Opens every stream of every trace and merges them, placed on the first record. A stream
+    /// that cannot be opened takes part as an `UnreadableStream` (see `EventMerger.openingErrors`),
+    /// so the others are still read and stream indices stay the same.
     public func makeMerger() throws -> EventMerger {
         var sources: [EventMerger.Source] = []
         for (t, trace) in traces.enumerated() {
             for s in trace.streams.indices {
-                sources.append(.init(trace: Int32(t), stream: try trace.openStream(s)))
+                let stream: EventStream
+                do {
+                    stream = try trace.openStream(s)
+                } catch {
+                    stream = UnreadableStream(error: error)
+                }
+                sources.append(.init(trace: Int32(t), stream: stream))
             }
         }
         return EventMerger(sources: sources, tieBreak: tieBreak)

@@ -146,6 +146,7 @@ final class IndexBuilder {
         let count = queues.count
         data = IndexData(sourceCount: count, checkpointInterval: max(64, checkpointInterval ?? max(1024, count * 32)))
         if let checkpointBudget { data.checkpointBudget = checkpointBudget }
+        data.errors += merger.openingErrors.map { String(describing: $0) }
         switches = SchedulerSwitchReader(set: set)
         queueLimit = max(256, 262_144 / max(1, count))
         keys = .allocate(capacity: max(1, count))
