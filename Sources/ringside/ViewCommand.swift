@@ -61,11 +61,12 @@ struct ViewCommand: ParsableCommand {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
             let paths = self.paths.isEmpty ? [TraceOpening.bundledSamplePath] : self.paths
-            let quiet = { try TraceOpening.open(paths, reportWarnings: false) }
+            // Packets are indexed as they are read: opening reads only the first of each file.
+            let quiet = { try TraceOpening.open(paths, reportWarnings: false, lazyIndex: true) }
             // Looked at before opening: data appended meanwhile is picked up by the first reload.
             watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
             cache = IndexCacheStore(paths: paths, environment: environment)
-            set = try TraceOpening.open(paths)
+            set = try TraceOpening.open(paths, lazyIndex: true)
             reopen = quiet
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)

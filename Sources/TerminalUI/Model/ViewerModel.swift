@@ -36,7 +36,11 @@ public final class ViewerModel {
     /// Records per background step, adapted to keep steps short.
     private var stepSize = 1024
     /// The time range the readers know before indexing (packet and page headers), when they do.
-    public let knownTimeRange: ClosedRange<Int64>?
+    /// With files, it is found on a thread of its own (every packet header may have to be read)
+    /// and known a little after the first screen.
+    public private(set) var knownTimeRange: ClosedRange<Int64>?
+    /// Looks for `knownTimeRange` (nil once found).
+    private var timeRangeProbe: TimeRangeProbe?
     /// Indexing speed, for the progress bar.
     private var indexStart = MonotonicClock.now()
     private var indexEnd: UInt64?
@@ -80,12 +84,19 @@ public final class ViewerModel {
         listCursor = try MergedCursor(set: set, index: index)
         workCursor = try MergedCursor(set: set, index: index)
         index.activity.windowReader = try MergedWindowReader(set: set, index: index)
-        var range: ClosedRange<Int64>?
-        for trace in set.traces {
-            guard let r = (trace as? TimeRangeProviding)?.timeRange else { continue }
-            range = range.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
+        if let reopen {
+            timeRangeProbe = TimeRangeProbe(open: reopen)
+        } else {
+            knownTimeRange = TimeRangeProbe.range(of: set)
         }
-        knownTimeRange = range
+    }
+
+    /// Takes the time range once the probe found it; true when it changed.
+    private func pullTimeRange() -> Bool {
+        guard let probe = timeRangeProbe, let found = probe.take() else { return false }
+        timeRangeProbe = nil
+        knownTimeRange = found
+        return found != nil
     }
 
     /// True when the index came from disk (no indexing was needed).
@@ -334,7 +345,7 @@ public final class ViewerModel {
     // MARK: - Background work
 
     public var hasBackgroundWork: Bool {
-        !index.isComplete || hasSliceWork
+        !index.isComplete || hasSliceWork || timeRangeProbe != nil
     }
 
     /// True when work must run in slices on this thread (not only waiting for the indexing thread).
@@ -347,6 +358,7 @@ public final class ViewerModel {
     @discardableResult
     public func doBackgroundWork(until deadline: UInt64) -> BackgroundProgress {
         var progress = BackgroundProgress()
+        if pullTimeRange() { progress.indexed = true }
         if backgroundIndexer != nil, pullIndex() {
             progress.indexed = true
             if index.isComplete && indexEnd == nil { indexEnd = MonotonicClock.now() }
@@ -391,7 +403,7 @@ public final class ViewerModel {
     public func finishBackgroundWork() {
         while hasBackgroundWork {
             doBackgroundWork(until: 0)
-            if !hasSliceWork && !index.isComplete { usleepSafe(1_000) }
+            if !hasSliceWork { usleepSafe(1_000) }
         }
     }
 }
