@@ -50,7 +50,7 @@ struct ViewCommand: ParsableCommand {
 
     func run() throws {
         let started = MonotonicClock.now()
-        let set: TraceSet
+        var set: TraceSet?
         /// Opens the same traces again for the indexing thread (files only: a generated trace is
         /// indexed between keys).
         var reopen: (() throws -> TraceSet)?
@@ -66,7 +66,6 @@ struct ViewCommand: ParsableCommand {
             // Looked at before opening: data appended meanwhile is picked up by the first reload.
             watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
             cache = IndexCacheStore(paths: paths, environment: environment)
-            set = try TraceOpening.open(paths, lazyIndex: true)
             reopen = quiet
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
@@ -81,7 +80,19 @@ struct ViewCommand: ParsableCommand {
         let environmentIndexing = environment["RINGSIDE_INDEX"]
         let fingerprint = cache?.fingerprint()
         let saved = fingerprint.flatMap { cache?.load(fingerprint: $0) }
-        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen, savedIndex: saved)
+        let indexingReopen = environmentIndexing == "inline" ? nil : reopen
+        // Without a saved index, the indexing thread starts first: its own open overlaps the
+        // viewer's, and the first records are ready sooner.
+        let indexer = saved == nil ? try indexingReopen.map { try BackgroundIndexer(open: $0) } : nil
+        let model: ViewerModel
+        do {
+            let opened = try set ?? TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths,
+                                                      lazyIndex: true)
+            model = try ViewerModel(set: opened, reopen: indexingReopen, savedIndex: saved, indexer: indexer)
+        } catch {
+            indexer?.stop()
+            throw error
+        }
         if let cache, let fingerprint, !model.usedSavedIndex {
             model.onIndexComplete = { data in
                 // Only when the files are still those indexed (a trace being written is not kept).

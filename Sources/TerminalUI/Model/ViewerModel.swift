@@ -51,7 +51,10 @@ public final class ViewerModel {
     ///     with those readers (and reads streams on all cores) instead of in slices between keys.
     ///   - savedIndex: an index of the same traces kept from an earlier run; used after checking that
     ///     its checkpoints land on their records, else the traces are indexed again.
-    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil) throws {
+    ///   - indexer: indexing of the same traces started already (by a caller that started it before
+    ///     opening `set`, so both opens overlap); stopped if a saved index is used instead.
+    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil,
+                indexer: BackgroundIndexer? = nil) throws {
         self.set = set
         let sources = set.traces.reduce(0) { $0 + $1.streams.count }
         if let saved = savedIndex, saved.sourceCount == sources, saved.isComplete,
@@ -61,8 +64,8 @@ public final class ViewerModel {
             backgroundIndexer = nil
             indexEnd = indexStart
             usedSavedIndex = true
-        } else if let reopen {
-            let background = try BackgroundIndexer(open: reopen)
+            indexer?.stop()
+        } else if indexer != nil || reopen != nil, let background = try indexer ?? reopen.map({ try BackgroundIndexer(open: $0) }) {
             backgroundIndexer = background
             inlineIndexer = nil
             index = TraceIndex(sourceCount: sources)
@@ -84,20 +87,35 @@ public final class ViewerModel {
         listCursor = try MergedCursor(set: set, index: index)
         workCursor = try MergedCursor(set: set, index: index)
         index.activity.windowReader = try MergedWindowReader(set: set, index: index)
-        if let reopen {
+        if backgroundIndexer != nil {
+            // Found by the indexing thread.
+        } else if let reopen {
             timeRangeProbe = TimeRangeProbe(open: reopen)
         } else {
             knownTimeRange = TimeRangeProbe.range(of: set)
+            timeRangeKnown = true
         }
     }
 
     /// Takes the time range once the probe found it; true when it changed.
     private func pullTimeRange() -> Bool {
-        guard let probe = timeRangeProbe, let found = probe.take() else { return false }
+        guard !timeRangeKnown else { return false }
+        let found: ClosedRange<Int64>??
+        if let probe = timeRangeProbe {
+            found = probe.take()
+        } else if let backgroundIndexer {
+            found = backgroundIndexer.takeTimeRange()
+        } else {
+            found = .some(knownTimeRange)
+        }
+        guard let found else { return false }
         timeRangeProbe = nil
+        timeRangeKnown = true
         knownTimeRange = found
         return found != nil
     }
+    /// True once `knownTimeRange` was looked for.
+    private var timeRangeKnown = false
 
     /// True when the index came from disk (no indexing was needed).
     public private(set) var usedSavedIndex = false
@@ -345,7 +363,7 @@ public final class ViewerModel {
     // MARK: - Background work
 
     public var hasBackgroundWork: Bool {
-        !index.isComplete || hasSliceWork || timeRangeProbe != nil
+        !index.isComplete || hasSliceWork || !timeRangeKnown
     }
 
     /// True when work must run in slices on this thread (not only waiting for the indexing thread).

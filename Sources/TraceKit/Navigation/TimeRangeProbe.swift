@@ -2,7 +2,7 @@ import Dispatch
 
 /// Finds the time range of traces (`TimeRangeProviding`) on a thread of its own, with readers of
 /// its own: readers that index lazily read every packet header for it, which the first screen
-/// of a huge trace must not wait for.
+/// of a huge trace must not wait for. (While indexing, `BackgroundIndexer` finds it itself.)
 public final class TimeRangeProbe {
     private final class Box: @unchecked Sendable {
         let lock = DispatchQueue(label: "ringside.time-range")
