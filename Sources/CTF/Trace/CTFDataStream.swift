@@ -112,7 +112,7 @@ final class CTFDataStream {
         if let w = walked {
             // Up to the packet asked for, which is read next; all of it when there is none.
             let end = index < packets.count && packets[index].file == w.file ? packets[index].offset : Int.max
-            files[w.file].release(w.offset..<end)
+            if end > w.offset { files[w.file].release(w.offset..<end) }
         }
         return index < packets.count
     }

@@ -57,7 +57,8 @@ final class CPUPageSource {
             readChunkTable(offset: offset, total: total)
             // The walk through the chunk headers brought the whole CPU data in; chunks are read
             // again one at a time.
-            file.mapped.release(offset..<min(total, offset &+ size))
+            let end = min(total, offset &+ size)
+            if end > offset { file.mapped.release(offset..<end) }
         }
     }
 
@@ -197,7 +198,8 @@ final class CPUPageSource {
             let end = min(available, page * pageSize)
             if end > 0 { file.mapped.release(start..<(start + end)) }
         case .compressed:
-            guard let first = chunks.first, let c = chunkIndex(forPage: page), c > 0 else { return }
+            guard let first = chunks.first, let c = chunkIndex(forPage: page), c > 0,
+                  chunks[c].dataOffset - 8 > first.dataOffset else { return }
             file.mapped.release(first.dataOffset..<(chunks[c].dataOffset - 8))
         }
     }
