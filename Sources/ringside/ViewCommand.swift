@@ -81,18 +81,10 @@ struct ViewCommand: ParsableCommand {
         let fingerprint = cache?.fingerprint()
         let saved = fingerprint.flatMap { cache?.load(fingerprint: $0) }
         let indexingReopen = environmentIndexing == "inline" ? nil : reopen
-        // Without a saved index, the indexing thread starts first: its own open overlaps the
-        // viewer's, and the first records are ready sooner.
-        let indexer = saved == nil ? try indexingReopen.map { try BackgroundIndexer(open: $0) } : nil
-        let model: ViewerModel
-        do {
-            let opened = try set ?? TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths,
-                                                      lazyIndex: true)
-            model = try ViewerModel(set: opened, reopen: indexingReopen, savedIndex: saved, indexer: indexer)
-        } catch {
-            indexer?.stop()
-            throw error
-        }
+        // The viewer's readers first: the first screen is read with them while the indexing
+        // thread (started by the model) opens the traces again.
+        let opened = try set ?? TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths, lazyIndex: true)
+        let model = try ViewerModel(set: opened, reopen: indexingReopen, savedIndex: saved)
         if let cache, let fingerprint, !model.usedSavedIndex {
             model.onIndexComplete = { data in
                 // Only when the files are still those indexed (a trace being written is not kept).

@@ -57,8 +57,14 @@ public final class ViewerModel {
                 indexer: BackgroundIndexer? = nil) throws {
         self.set = set
         let sources = set.traces.reduce(0) { $0 + $1.streams.count }
-        if let saved = savedIndex, saved.sourceCount == sources, saved.isComplete,
-           ViewerModel.checkpointsHold(saved, set: set) {
+        let useSaved = savedIndex.map {
+            $0.sourceCount == sources && $0.isComplete && ViewerModel.checkpointsHold($0, set: set)
+        } ?? false
+        // The first screen's records, read here with the viewer's own readers before the indexing
+        // thread starts (it would compete for the cores while opening the traces again): its
+        // index is the same sequence and replaces this one once it holds as many records.
+        let head = !useSaved && (indexer != nil || reopen != nil) ? try? TraceIndexer.head(of: set, records: 1_024) : nil
+        if useSaved, let saved = savedIndex {
             index = TraceIndex(data: saved)
             inlineIndexer = nil
             backgroundIndexer = nil
@@ -69,15 +75,7 @@ public final class ViewerModel {
             backgroundIndexer = background
             inlineIndexer = nil
             index = TraceIndex(sourceCount: sources)
-            // The first records come quickly: wait a little for them so the first screen has rows.
-            let deadline = MonotonicClock.now() + 150_000_000
-            while MonotonicClock.now() < deadline {
-                if let data = background.take() {
-                    index.update(data)
-                    if data.recordCount > 0 || data.isComplete { break }
-                }
-                usleepSafe(2_000)
-            }
+            if let head { index.update(head) }
         } else {
             let indexer = try TraceIndexer(set: set)
             inlineIndexer = indexer
@@ -143,6 +141,8 @@ public final class ViewerModel {
             return index.recordCount != before
         }
         guard let data = backgroundIndexer?.take() else { return false }
+        // Not behind the first screen's records (read before the thread had any).
+        if data.recordCount < index.recordCount && !data.isComplete && data.errors.isEmpty { return false }
         let grew = data.recordCount != index.recordCount || data.isComplete != index.isComplete
         index.update(data)
         return grew
