@@ -51,10 +51,7 @@ public final class ViewerModel {
     ///     with those readers (and reads streams on all cores) instead of in slices between keys.
     ///   - savedIndex: an index of the same traces kept from an earlier run; used after checking that
     ///     its checkpoints land on their records, else the traces are indexed again.
-    ///   - indexer: indexing of the same traces started already (by a caller that started it before
-    ///     opening `set`, so both opens overlap); stopped if a saved index is used instead.
-    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil,
-                indexer: BackgroundIndexer? = nil) throws {
+    public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil) throws {
         self.set = set
         let sources = set.traces.reduce(0) { $0 + $1.streams.count }
         let useSaved = savedIndex.map {
@@ -63,15 +60,15 @@ public final class ViewerModel {
         // The first screen's records, read here with the viewer's own readers before the indexing
         // thread starts (it would compete for the cores while opening the traces again): its
         // index is the same sequence and replaces this one once it holds as many records.
-        let head = !useSaved && (indexer != nil || reopen != nil) ? try? TraceIndexer.head(of: set, records: 1_024) : nil
+        let head = !useSaved && reopen != nil ? try? TraceIndexer.head(of: set, records: 1_024) : nil
         if useSaved, let saved = savedIndex {
             index = TraceIndex(data: saved)
             inlineIndexer = nil
             backgroundIndexer = nil
             indexEnd = indexStart
             usedSavedIndex = true
-            indexer?.stop()
-        } else if indexer != nil || reopen != nil, let background = try indexer ?? reopen.map({ try BackgroundIndexer(open: $0) }) {
+        } else if let reopen {
+            let background = try BackgroundIndexer(open: reopen)
             backgroundIndexer = background
             inlineIndexer = nil
             index = TraceIndex(sourceCount: sources)
