@@ -5,7 +5,9 @@
 #
 # For each trace (generated once, cached in bench/traces/), runs the release binary in a real
 # terminal (tmux 160x45) and prints:
-#   - first screen: from starting the process to the first frame drawn (RINGSIDE_FRAME_LOG);
+#   - first screen: from starting the process to the first frame drawn (RINGSIDE_FRAME_LOG), cold
+#     (page cache dropped first, when allowed: trace, binary and libraries read from disk) and warm
+#     (the same run again at once);
 #   - index: time until the background index is complete, and the trace bytes indexed per second;
 #   - peak RSS: the process's VmHWM after browsing while indexing, then G, g, statistics, zoom, fit,
 #     and a jump to an event number once the index is complete.
@@ -31,7 +33,23 @@ trap 'tmux -L $socket kill-server 2>/dev/null || true; rm -f "$log"' EXIT
 
 results=()
 
-# measure NAME PATH: one run in tmux; appends "NAME first_ms index_s bytes peak_mb events" to results.
+# first_screen PATH: starts the viewer, prints the milliseconds to its first frame, and quits.
+first_screen() {
+    local trace=$1 start first
+    : > "$log"
+    tmux -L $socket kill-server 2>/dev/null || true
+    start=$(date +%s%N)
+    tmux -L $socket new-session -d -x 160 -y 45 \
+        "env RINGSIDE_INDEX_CACHE=off RINGSIDE_FRAME_LOG=$log TERM=xterm-256color LANG=C.UTF-8 $bin $trace; sleep 2"
+    for _ in $(seq 500); do grep -q first-frame "$log" 2>/dev/null && break; sleep 0.01; done
+    first=$(awk '/first-frame/ {print $2}' "$log")
+    tmux -L $socket send-keys q; sleep 0.2
+    tmux -L $socket kill-server 2>/dev/null || true
+    echo $(( (first - start) / 1000000 ))
+}
+
+# measure NAME PATH: one run in tmux (indexing from scratch: no saved index); appends
+# "NAME first_ms index_s bytes peak_mb events warm_first_ms" to results.
 measure() {
     local name=$1 trace=$2
     local bytes
@@ -65,12 +83,14 @@ measure() {
     tmux -L $socket send-keys q; sleep 0.3
     tmux -L $socket kill-server 2>/dev/null || true
     local first_ms=$(( (first - start) / 1000000 ))
+    local warm_ms
+    warm_ms=$(first_screen "$trace")
     local index_s
     index_s=$(awk -v a="$start" -v b="${done_ns:-0}" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-    printf "%-14s %7.0f MB %10s events  first screen %4d ms  index %7s s (%5.2f GB/s)  peak RSS %4s MB\n" \
-        "$name" "$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "${events:-?}" "$first_ms" "$index_s" \
+    printf "%-14s %7.0f MB %10s events  first screen cold %4d ms warm %4d ms  index %7s s (%5.2f GB/s)  peak RSS %4s MB\n" \
+        "$name" "$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "${events:-?}" "$first_ms" "$warm_ms" "$index_s" \
         "$(awk -v b="$bytes" -v s="$index_s" 'BEGIN { print (s > 0 ? b / s / 1e9 : 0) }')" "$peak"
-    results+=("$name $first_ms $index_s $bytes $peak ${events:-0}")
+    results+=("$name $first_ms $index_s $bytes $peak ${events:-0} $warm_ms")
 }
 
 ratio() {
@@ -78,8 +98,8 @@ ratio() {
     b=$(printf '%s\n' "${results[@]}" | awk -v n="$base" '$1 == n')
     g=$(printf '%s\n' "${results[@]}" | awk -v n="$big" '$1 == n')
     [ -n "$b" ] && [ -n "$g" ] || return 0
-    echo "$b" "$g" | awk '{ printf "%-14s vs %-14s events x%.1f: first screen %d -> %d ms (x%.2f), peak RSS %d -> %d MB (x%.2f)\n",
-        $1, $7, $12 / ($6 > 0 ? $6 : 1), $2, $8, $8 / ($2 > 0 ? $2 : 1), $5, $11, $11 / ($5 > 0 ? $5 : 1) }'
+    echo "$b" "$g" | awk '{ printf "%-14s vs %-14s events x%.1f: first screen cold %d -> %d ms (x%.2f), warm %d -> %d ms (x%.2f), peak RSS %d -> %d MB (x%.2f)\n",
+        $1, $8, $13 / ($6 > 0 ? $6 : 1), $2, $9, $9 / ($2 > 0 ? $2 : 1), $7, $14, $14 / ($7 > 0 ? $7 : 1), $5, $12, $12 / ($5 > 0 ? $5 : 1) }'
 }
 
 if want ctf && command -v lttng >/dev/null; then

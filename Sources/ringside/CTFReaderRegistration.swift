@@ -5,8 +5,9 @@ import TraceKit
 enum CTFReaderRegistration {
     /// CTF traces for a command-line path: a trace directory, a directory holding traces (searched
     /// recursively for directories with a `metadata` file), or a metadata or stream file.
-    static func open(path: String, isDirectory: Bool) throws -> [Trace] {
-        try CTFTraceDiscovery.open(path: path, isDirectory: isDirectory)
+    /// - Parameter lazyIndex: index packets as cursors reach them (the viewer).
+    static func open(path: String, isDirectory: Bool, lazyIndex: Bool = false) throws -> [Trace] {
+        try CTFTraceDiscovery.open(path: path, isDirectory: isDirectory, lazyPacketIndex: lazyIndex)
     }
 
     /// babeltrace2's muxer order for equal timestamps of CTF records.

@@ -13,7 +13,8 @@ enum TraceOpening {
     /// Opens every trace found under `paths`, in a stable order.
     /// - Parameter reportWarnings: print problems that do not stop reading (false when opening the
     ///   same traces again, e.g. for the viewer's indexing thread).
-    static func open(_ paths: [String], reportWarnings: Bool = true) throws -> TraceSet {
+    /// - Parameter lazyIndex: let readers index files as they read them (the viewer).
+    static func open(_ paths: [String], reportWarnings: Bool = true, lazyIndex: Bool = false) throws -> TraceSet {
         var traces: [Trace] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -21,7 +22,7 @@ enum TraceOpening {
                 throw ValidationFailure("\(path): no such file or directory")
             }
             let found = try TraceReaders.open(path: path, isDirectory: isDirectory.boolValue,
-                                              reportWarnings: reportWarnings)
+                                              reportWarnings: reportWarnings, lazyIndex: lazyIndex)
             guard !found.isEmpty else {
                 throw ValidationFailure("\(path): no CTF trace or trace.dat file found")
             }

@@ -50,7 +50,7 @@ struct ViewCommand: ParsableCommand {
 
     func run() throws {
         let started = MonotonicClock.now()
-        let set: TraceSet
+        var set: TraceSet?
         /// Opens the same traces again for the indexing thread (files only: a generated trace is
         /// indexed between keys).
         var reopen: (() throws -> TraceSet)?
@@ -61,11 +61,11 @@ struct ViewCommand: ParsableCommand {
             set = TraceSet(traces: [SyntheticTrace(events: max(0, synthetic), cpus: max(1, syntheticCPUs))])
         } else {
             let paths = self.paths.isEmpty ? [TraceOpening.bundledSamplePath] : self.paths
-            let quiet = { try TraceOpening.open(paths, reportWarnings: false) }
+            // Packets are indexed as they are read: opening reads only the first of each file.
+            let quiet = { try TraceOpening.open(paths, reportWarnings: false, lazyIndex: true) }
             // Looked at before opening: data appended meanwhile is picked up by the first reload.
             watcher = TraceFileWatcher(paths: paths, open: quiet, reopen: quiet)
             cache = IndexCacheStore(paths: paths, environment: environment)
-            set = try TraceOpening.open(paths)
             reopen = quiet
         }
         var catalog = ThemeCatalog(directories: ThemeDirectories.search)
@@ -80,7 +80,11 @@ struct ViewCommand: ParsableCommand {
         let environmentIndexing = environment["RINGSIDE_INDEX"]
         let fingerprint = cache?.fingerprint()
         let saved = fingerprint.flatMap { cache?.load(fingerprint: $0) }
-        let model = try ViewerModel(set: set, reopen: environmentIndexing == "inline" ? nil : reopen, savedIndex: saved)
+        let indexingReopen = environmentIndexing == "inline" ? nil : reopen
+        // The viewer's readers first: the first screen is read with them while the indexing
+        // thread (started by the model) opens the traces again.
+        let opened = try set ?? TraceOpening.open(paths.isEmpty ? [TraceOpening.bundledSamplePath] : paths, lazyIndex: true)
+        let model = try ViewerModel(set: opened, reopen: indexingReopen, savedIndex: saved)
         if let cache, let fingerprint, !model.usedSavedIndex {
             model.onIndexComplete = { data in
                 // Only when the files are still those indexed (a trace being written is not kept).

@@ -113,4 +113,21 @@ final class ViewerModelTests: XCTestCase {
         _ = ScreenComposer.render(c, options: RenderOptions(unicode: false, colorMode: .none))
         XCTAssertEqual(model.rowCount, 2)
     }
+
+    /// With an indexing thread, the first screen's records are there as soon as the model is made
+    /// (read with the viewer's readers), and the thread's index takes over and completes.
+    func testFirstRecordsBeforeTheIndexingThreadAndSameIndexAfter() throws {
+        let trace = TestTraces.scheduler()
+        let set = TraceSet(traces: [trace])
+        let model = try ViewerModel(set: set, reopen: { set })
+        XCTAssertGreaterThan(model.index.recordCount, 0)
+        let first = model.rows(from: 0, count: 5).map(\.ordinal)
+        model.finishBackgroundWork()
+        model.stopBackgroundWork()
+        let inline = try TestTraces.model(TestTraces.scheduler())
+        XCTAssertTrue(model.index.isComplete)
+        XCTAssertEqual(model.index.recordCount, inline.index.recordCount)
+        XCTAssertEqual(model.rows(from: 0, count: 5).map(\.ordinal), first)
+        XCTAssertEqual(model.knownTimeRange, inline.knownTimeRange)
+    }
 }

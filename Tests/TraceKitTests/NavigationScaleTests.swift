@@ -179,6 +179,34 @@ final class NavigationScaleTests: XCTestCase {
         XCTAssertEqual(data?.activity.buckets, inline.activity.buckets)
     }
 
+    func testHeadIsThePrefixOfTheFullIndex() throws {
+        let trace = makeTrace(streams: 5, records: 40_000)
+        let set = TraceSet(traces: [trace])
+        let head = try TraceIndexer.head(of: set, records: 1_024)
+        let stepped = try TraceIndexer(set: TraceSet(traces: [trace]))
+        stepped.step(maxRecords: 1_024)
+        let partial = stepped.index.data
+        XCTAssertEqual(head.recordCount, 1_024)
+        XCTAssertFalse(head.isComplete)
+        XCTAssertEqual(head.recordCount, partial.recordCount)
+        XCTAssertEqual(head.checkpointTimes, partial.checkpointTimes)
+        XCTAssertEqual(head.checkpointPositions, partial.checkpointPositions)
+        XCTAssertEqual(head.lastTimestamp, partial.lastTimestamp)
+        // Its records read back through its checkpoints are the merge's first ones.
+        let merger = try set.makeMerger()
+        var expected: [EventRecord] = []
+        while expected.count < 1_024, let r = merger.current { expected.append(r); try merger.advance() }
+        let cursor = try MergedCursor(set: set, index: TraceIndex(data: head))
+        var read: [EventRecord] = []
+        cursor.forEach(from: 0, count: 1_024) { _, r in read.append(r); return true }
+        XCTAssertEqual(read, expected)
+        // A short trace: the head is the whole index.
+        let small = makeTrace(streams: 2, records: 300)
+        let whole = try TraceIndexer.head(of: TraceSet(traces: [small]), records: 1_024)
+        XCTAssertTrue(whole.isComplete)
+        XCTAssertEqual(whole.recordCount, 300)
+    }
+
     func testStreamErrorsLeaveTheMergeLikeEventMerger() throws {
         let inner = makeTrace(streams: 3, records: 9_000)
         let damaged = FailingTrace(inner, failingStream: 1, after: 1_234)

@@ -4,9 +4,11 @@ import TraceKit
 /// several files when `--tracefile-size` is used), in time order.
 final class CTFDataStream {
     let files: [ByteMedium]
-    let packets: [PacketEntry]
+    /// The packets indexed so far: all of them, or when the stream is indexed lazily, those
+    /// before the first packet not reached yet (see `indexPackets(through:)`).
+    private(set) var packets: [PacketEntry]
     /// Damage found while indexing, reported after the packets before it are read.
-    let error: TraceError?
+    private(set) var error: TraceError?
     let streamClass: CompiledStreamClass
     /// `stream_instance_id`, when the packet header has one.
     let instanceID: UInt64?
@@ -14,6 +16,24 @@ final class CTFDataStream {
     let name: String
     /// babeltrace2's stream id: the instance id, or a number given in file order.
     let babeltraceID: UInt64
+
+    /// What is left to index of a lazily indexed stream: the scanner of the file being read and
+    /// the files after it, with slots of its own (streams may be read on different threads).
+    private final class PendingPackets {
+        var scanners: [PacketScanner]
+        let slots: UnsafeMutablePointer<UInt64>
+        let slotCount: Int
+
+        init(scanners: [PacketScanner], slotCount: Int) {
+            self.scanners = scanners
+            self.slotCount = max(1, slotCount)
+            slots = .allocate(capacity: self.slotCount)
+            slots.initialize(repeating: 0, count: self.slotCount)
+        }
+
+        deinit { slots.deallocate() }
+    }
+    private var pending: PendingPackets?
 
     init(files: [ByteMedium], packets: [PacketEntry], error: TraceError?, streamClass: CompiledStreamClass,
          instanceID: UInt64?, babeltraceID: UInt64) {
@@ -24,6 +44,103 @@ final class CTFDataStream {
         self.instanceID = instanceID
         self.name = files.first?.name ?? ""
         self.babeltraceID = babeltraceID
+    }
+
+    /// A stream indexed as it is read: `packets` holds what the scanners read already (at least
+    /// the first packet of the first file) and grows on demand, so opening a huge trace reads only
+    /// the first packet header of each file. `scanners` go on from there, one per file, in order.
+    init(files: [ByteMedium], packets: [PacketEntry], error: TraceError?, scanners: [PacketScanner], slotCount: Int,
+         streamClass: CompiledStreamClass, instanceID: UInt64?, babeltraceID: UInt64) {
+        self.files = files
+        self.packets = packets
+        self.error = error
+        self.streamClass = streamClass
+        self.instanceID = instanceID
+        self.name = files.first?.name ?? ""
+        self.babeltraceID = babeltraceID
+        if error == nil, !scanners.isEmpty { pending = PendingPackets(scanners: scanners, slotCount: slotCount) }
+    }
+
+    /// True when every packet is indexed (or damage stopped indexing).
+    var isFullyIndexed: Bool { pending == nil }
+
+    /// Indexes packets until packet `index` is known; false when the stream has fewer packets.
+    /// Packets are read in file order, exactly as indexing them all at once would.
+    ///
+    /// Packets walked past (a seek far ahead, the time range) give back the pages their headers
+    /// brought in, in large steps that stop short of the 2 MiB block being read: the kernel maps
+    /// whole large folios on a fault, so releasing each packet just before reading the next one
+    /// would map released neighbours back.
+    @discardableResult
+    func indexPackets(through index: Int) -> Bool {
+        guard packets.count <= index else { return true }
+        var walked: (file: Int, offset: Int)?
+        while packets.count <= index, let pending {
+            guard var scanner = pending.scanners.first else {
+                self.pending = nil
+                break
+            }
+            let step = scanner.next(slots: pending.slots, slotCount: pending.slotCount)
+            // Entries name their file by its position in this stream.
+            let fileIndex = files.count - pending.scanners.count
+            switch step {
+            case .packet(var entry):
+                entry.file = fileIndex
+                packets.append(entry)
+                releaseWalked(&walked, before: entry)
+            case .truncated(var entry, let failure):
+                entry.file = fileIndex
+                packets.append(entry)
+                releaseWalked(&walked, before: entry)
+                error = failure
+                self.pending = nil
+                continue
+            case .failed(let failure):
+                error = failure
+                self.pending = nil
+                continue
+            case .end:
+                break
+            }
+            if scanner.isFinished {
+                pending.scanners.removeFirst()
+                if pending.scanners.isEmpty { self.pending = nil }
+            } else {
+                pending.scanners[0] = scanner
+            }
+        }
+        if let w = walked {
+            // Up to the packet asked for, which is read next; all of it when there is none.
+            let end = index < packets.count && packets[index].file == w.file ? packets[index].offset : Int.max
+            if end > w.offset { files[w.file].release(w.offset..<end) }
+        }
+        return index < packets.count
+    }
+
+    private static let releaseStep = 8 << 20
+    private static let folioSpan = 2 << 20
+
+    /// Notes that `entry`'s header was read: pages walked since `walked` are released when far
+    /// enough behind (or when the walk moved to another file).
+    private func releaseWalked(_ walked: inout (file: Int, offset: Int)?, before entry: PacketEntry) {
+        guard let w = walked else {
+            walked = (entry.file, entry.offset)
+            return
+        }
+        if w.file != entry.file {
+            files[w.file].release(w.offset..<Int.max)
+            walked = (entry.file, entry.offset)
+        } else if entry.offset - w.offset >= Self.releaseStep {
+            let end = entry.offset / Self.folioSpan * Self.folioSpan
+            files[w.file].release(w.offset..<end)
+            walked = (w.file, end)
+        }
+    }
+
+    /// Indexes every packet (needed for the time range and time seeks).
+    func indexAllPackets() {
+        // Past every packet: the pages of all the headers read are released.
+        indexPackets(through: Int.max - 1)
     }
 
     /// A readable address for decoders over no bytes.

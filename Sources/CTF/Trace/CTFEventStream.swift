@@ -100,7 +100,7 @@ public final class CTFEventStream: EventStream {
                     }
                     packetIndex += 1
                 }
-                guard packetIndex < stream.packets.count else {
+                guard packetIndex < stream.packets.count || stream.indexPackets(through: packetIndex) else {
                     if let error = stream.error, !errorReported {
                         errorReported = true
                         throw error
@@ -250,7 +250,7 @@ public final class CTFEventStream: EventStream {
         current = nil
         pendingBody = nil
         errorReported = false
-        guard stream.packets.indices.contains(position.unit) else {
+        guard position.unit >= 0, position.unit < stream.packets.count || stream.indexPackets(through: position.unit) else {
             packetIndex = stream.packets.count
             inPacket = false
             return
@@ -282,6 +282,7 @@ public final class CTFEventStream: EventStream {
     /// Places the cursor on the first record at or after `timestamp`, starting from the last packet
     /// that begins at or before it (packets without times are read from the start).
     public func seek(toTimestamp timestamp: Int64) throws {
+        stream.indexAllPackets()
         let packets = stream.packets
         var low = 0, high = packets.count
         if packets.allSatisfy({ $0.beginNanoseconds != nil }) {

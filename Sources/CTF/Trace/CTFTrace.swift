@@ -54,7 +54,10 @@ public final class CTFTrace: Trace {
     public func environmentValue(_ name: String) -> EnvironmentValue? { metadata.environmentValue(name) }
 
     /// Opens the trace in `directory`. `name` is the name to show (the directory's name by default).
-    public init(directory: String, name: String? = nil) throws {
+    /// - Parameter lazyPacketIndex: read only the first packet header of each stream file now and
+    ///   the others as cursors reach them (a viewer opening a huge trace); by default every packet
+    ///   is indexed at once.
+    public init(directory: String, name: String? = nil, lazyPacketIndex: Bool = false) throws {
         let directory = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         self.path = directory
         self.name = name ?? (directory as NSString).lastPathComponent
@@ -74,10 +77,12 @@ public final class CTFTrace: Trace {
         scratchSlots.initialize(repeating: 0, count: slotCount)
 
         dataStreams = try CTFTrace.openDataStreams(directory: directory, compiled: compiled, slots: scratchSlots,
-                                                   slotCount: slotCount)
+                                                   slotCount: slotCount, lazy: lazyPacketIndex)
         streams = dataStreams.map {
             StreamInfo(name: ($0.name as NSString).lastPathComponent, cpu: $0.cpu, file: $0.name)
         }
+        // Packets indexed so far (the first of each stream when indexed lazily: LTTng writes one
+        // CPU per stream).
         cpuCount = Int((dataStreams.flatMap { $0.packets.lazy.map(\.cpu) }.max() ?? -1) + 1)
         let clock = metadata.streamClasses.lazy.compactMap(\.defaultClock).first
         timeDomain = (clock?.isAbsolute ?? false) ? .unixEpoch : .monotonic
@@ -113,7 +118,8 @@ public final class CTFTrace: Trace {
     /// babeltrace2 does: files with the same stream class and instance id form one stream, in
     /// order of their first packet's time.
     private static func openDataStreams(directory: String, compiled: CompiledTrace,
-                                        slots: UnsafeMutablePointer<UInt64>, slotCount: Int) throws -> [CTFDataStream] {
+                                        slots: UnsafeMutablePointer<UInt64>, slotCount: Int,
+                                        lazy: Bool) throws -> [CTFDataStream] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
@@ -124,6 +130,8 @@ public final class CTFTrace: Trace {
             var medium: ByteMedium
             var index: PacketIndex
             var beginNanoseconds: Int64?
+            /// Lazily: the file's scanner, after its first packet.
+            var scanner: PacketScanner?
         }
         var candidates: [Candidate] = []
         for name in names where name != "metadata" && !name.hasPrefix(".") {
@@ -135,15 +143,33 @@ public final class CTFTrace: Trace {
             let medium = try MappedFileMedium(path: filePath)
             // Empty stream files carry nothing (babeltrace2 skips them too).
             if medium.bytes.isEmpty { continue }
-            let index = PacketIndex.build(bytes: medium.bytes, path: filePath, fileIndex: 0, trace: compiled,
+            var index: PacketIndex
+            var scanner: PacketScanner?
+            if lazy {
+                // Only the first packet: it tells the stream, its instance and its first time.
+                var s = PacketScanner(bytes: medium.bytes, path: filePath, fileIndex: 0, trace: compiled)
+                index = PacketIndex()
+                switch s.next(slots: slots, slotCount: slotCount) {
+                case .packet(let entry): index.entries = [entry]
+                case .truncated(let entry, let error): index.entries = [entry]; index.error = error
+                case .failed(let error): index.error = error
+                case .end: break
+                }
+                index.streamClassID = s.streamClassID
+                index.streamInstanceID = s.streamInstanceID
+                scanner = s
+            } else {
+                index = PacketIndex.build(bytes: medium.bytes, path: filePath, fileIndex: 0, trace: compiled,
                                           slots: slots, slotCount: slotCount) { range in
-                // Reading a header maps its neighbourhood too; let it go until the packet is read.
-                if range.count >= CTFEventStream.releaseThreshold { medium.release(range) }
+                    // Reading a header maps its neighbourhood too; let it go until the packet is read.
+                    if range.count >= CTFEventStream.releaseThreshold { medium.release(range) }
+                }
             }
             if index.entries.isEmpty, let error = index.error {
                 throw error
             }
-            candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds))
+            candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds,
+                                        scanner: scanner))
         }
         // A trace without data (LTTng leaves empty files for buffers that saw no events) is valid.
         // Group files of the same stream instance, ordered by their first packet's time.
@@ -163,6 +189,28 @@ public final class CTFTrace: Trace {
         }
         var nextID: UInt64 = 0
         return groups.map { group in
+            let first = group[0].index
+            let streamClass = first.streamClassID.flatMap(compiled.streamClass(id:)) ?? compiled.streamClasses[0]
+            let id: UInt64
+            if let instance = first.streamInstanceID {
+                id = instance
+            } else {
+                id = nextID
+                nextID += 1
+            }
+            if lazy {
+                // The first file goes on after its first packet; the next ones start again from
+                // their beginning (their first packets were read only to order them).
+                var scanners: [PacketScanner] = []
+                if let s = group[0].scanner, !s.isFinished { scanners.append(s) }
+                for candidate in group.dropFirst() {
+                    scanners.append(PacketScanner(bytes: candidate.medium.bytes, path: candidate.medium.name,
+                                                  fileIndex: 0, trace: compiled))
+                }
+                return CTFDataStream(files: group.map(\.medium), packets: first.entries, error: first.error,
+                                     scanners: scanners, slotCount: slotCount, streamClass: streamClass,
+                                     instanceID: first.streamInstanceID, babeltraceID: id)
+            }
             var packets: [PacketEntry] = []
             var error: TraceError?
             for (fileIndex, candidate) in group.enumerated() {
@@ -172,15 +220,6 @@ public final class CTFTrace: Trace {
                     packets.append(entry)
                 }
                 error = candidate.index.error
-            }
-            let first = group[0].index
-            let streamClass = first.streamClassID.flatMap(compiled.streamClass(id:)) ?? compiled.streamClasses[0]
-            let id: UInt64
-            if let instance = first.streamInstanceID {
-                id = instance
-            } else {
-                id = nextID
-                nextID += 1
             }
             return CTFDataStream(files: group.map(\.medium), packets: packets, error: error, streamClass: streamClass,
                                  instanceID: first.streamInstanceID, babeltraceID: id)
@@ -193,6 +232,7 @@ public final class CTFTrace: Trace {
         var packets = 0, bytes = 0
         var begin: Int64?, end: Int64?
         for stream in dataStreams {
+            stream.indexAllPackets()
             packets += stream.packets.count
             for packet in stream.packets {
                 bytes += packet.available

@@ -45,7 +45,8 @@ public enum CTFTraceDiscovery {
     }
 
     /// Opens every trace found for `path`, named relative to it.
-    public static func open(path: String, isDirectory: Bool) throws -> [CTFTrace] {
+    /// - Parameter lazyPacketIndex: index packets as they are read (see `CTFTrace.init`).
+    public static func open(path: String, isDirectory: Bool, lazyPacketIndex: Bool = false) throws -> [CTFTrace] {
         let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         let directories = try traceDirectories(for: path, isDirectory: isDirectory)
         let traces = try directories.map { directory in
@@ -53,7 +54,7 @@ public enum CTFTraceDiscovery {
             if isDirectory, directory.hasPrefix(root + "/") {
                 name = String(directory.dropFirst(root.count + 1))
             }
-            let trace = try CTFTrace(directory: directory, name: name)
+            let trace = try CTFTrace(directory: directory, name: name, lazyPacketIndex: lazyPacketIndex)
             trace.setDiscoveryRoot(isDirectory ? root : directory)
             return trace
         }

@@ -55,6 +55,10 @@ final class CPUPageSource {
         } else {
             storage = .compressed
             readChunkTable(offset: offset, total: total)
+            // The walk through the chunk headers brought the whole CPU data in; chunks are read
+            // again one at a time.
+            let end = min(total, offset &+ size)
+            if end > offset { file.mapped.release(offset..<end) }
         }
     }
 
@@ -72,7 +76,15 @@ final class CPUPageSource {
         do {
             let count = try c.u32("\(label) chunk count")
             var firstPage = 0
+            var released = offset
             for index in 0..<Int(count) {
+                if c.position - released >= 8 << 20 {
+                    // Headers walked past give their pages back as the walk goes (in 2 MiB
+                    // blocks: the kernel maps large folios whole).
+                    let end = c.position / (2 << 20) * (2 << 20)
+                    if end > released { file.mapped.release(released..<end) }
+                    released = max(released, end)
+                }
                 let headerAt = c.position
                 let compressedSize = Int(try c.u32("\(label) chunk \(index) compressed size"))
                 let size = Int(try c.u32("\(label) chunk \(index) size"))
@@ -178,10 +190,17 @@ final class CPUPageSource {
     }
 
     /// Lets the kernel drop mapped file pages before `page` (keeps resident memory flat while
-    /// streaming through big uncompressed files).
+    /// streaming through big files): the pages themselves, or the compressed chunks before
+    /// `page`'s chunk (inflated already).
     func releasePages(before page: Int) {
-        guard case .plain(let start, let available) = storage else { return }
-        let end = min(available, page * pageSize)
-        if end > 0 { file.mapped.release(start..<(start + end)) }
+        switch storage {
+        case .plain(let start, let available):
+            let end = min(available, page * pageSize)
+            if end > 0 { file.mapped.release(start..<(start + end)) }
+        case .compressed:
+            guard let first = chunks.first, let c = chunkIndex(forPage: page), c > 0,
+                  chunks[c].dataOffset - 8 > first.dataOffset else { return }
+            file.mapped.release(first.dataOffset..<(chunks[c].dataOffset - 8))
+        }
     }
 }

@@ -36,7 +36,11 @@ public final class ViewerModel {
     /// Records per background step, adapted to keep steps short.
     private var stepSize = 1024
     /// The time range the readers know before indexing (packet and page headers), when they do.
-    public let knownTimeRange: ClosedRange<Int64>?
+    /// With files, it is found on a thread of its own (every packet header may have to be read)
+    /// and known a little after the first screen.
+    public private(set) var knownTimeRange: ClosedRange<Int64>?
+    /// Looks for `knownTimeRange` (nil once found).
+    private var timeRangeProbe: TimeRangeProbe?
     /// Indexing speed, for the progress bar.
     private var indexStart = MonotonicClock.now()
     private var indexEnd: UInt64?
@@ -50,8 +54,14 @@ public final class ViewerModel {
     public init(set: TraceSet, reopen: (() throws -> TraceSet)? = nil, savedIndex: IndexData? = nil) throws {
         self.set = set
         let sources = set.traces.reduce(0) { $0 + $1.streams.count }
-        if let saved = savedIndex, saved.sourceCount == sources, saved.isComplete,
-           ViewerModel.checkpointsHold(saved, set: set) {
+        let useSaved = savedIndex.map {
+            $0.sourceCount == sources && $0.isComplete && ViewerModel.checkpointsHold($0, set: set)
+        } ?? false
+        // The first screen's records, read here with the viewer's own readers before the indexing
+        // thread starts (it would compete for the cores while opening the traces again): its
+        // index is the same sequence and replaces this one once it holds as many records.
+        let head = !useSaved && reopen != nil ? try? TraceIndexer.head(of: set, records: 1_024) : nil
+        if useSaved, let saved = savedIndex {
             index = TraceIndex(data: saved)
             inlineIndexer = nil
             backgroundIndexer = nil
@@ -62,15 +72,7 @@ public final class ViewerModel {
             backgroundIndexer = background
             inlineIndexer = nil
             index = TraceIndex(sourceCount: sources)
-            // The first records come quickly: wait a little for them so the first screen has rows.
-            let deadline = MonotonicClock.now() + 150_000_000
-            while MonotonicClock.now() < deadline {
-                if let data = background.take() {
-                    index.update(data)
-                    if data.recordCount > 0 || data.isComplete { break }
-                }
-                usleepSafe(2_000)
-            }
+            if let head { index.update(head) }
         } else {
             let indexer = try TraceIndexer(set: set)
             inlineIndexer = indexer
@@ -80,13 +82,35 @@ public final class ViewerModel {
         listCursor = try MergedCursor(set: set, index: index)
         workCursor = try MergedCursor(set: set, index: index)
         index.activity.windowReader = try MergedWindowReader(set: set, index: index)
-        var range: ClosedRange<Int64>?
-        for trace in set.traces {
-            guard let r = (trace as? TimeRangeProviding)?.timeRange else { continue }
-            range = range.map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
+        if backgroundIndexer != nil {
+            // Found by the indexing thread.
+        } else if let reopen {
+            timeRangeProbe = TimeRangeProbe(open: reopen)
+        } else {
+            knownTimeRange = TimeRangeProbe.range(of: set)
+            timeRangeKnown = true
         }
-        knownTimeRange = range
     }
+
+    /// Takes the time range once the probe found it; true when it changed.
+    private func pullTimeRange() -> Bool {
+        guard !timeRangeKnown else { return false }
+        let found: ClosedRange<Int64>??
+        if let probe = timeRangeProbe {
+            found = probe.take()
+        } else if let backgroundIndexer {
+            found = backgroundIndexer.takeTimeRange()
+        } else {
+            found = .some(knownTimeRange)
+        }
+        guard let found else { return false }
+        timeRangeProbe = nil
+        timeRangeKnown = true
+        knownTimeRange = found
+        return found != nil
+    }
+    /// True once `knownTimeRange` was looked for.
+    private var timeRangeKnown = false
 
     /// True when the index came from disk (no indexing was needed).
     public private(set) var usedSavedIndex = false
@@ -114,6 +138,8 @@ public final class ViewerModel {
             return index.recordCount != before
         }
         guard let data = backgroundIndexer?.take() else { return false }
+        // Not behind the first screen's records (read before the thread had any).
+        if data.recordCount < index.recordCount && !data.isComplete && data.errors.isEmpty { return false }
         let grew = data.recordCount != index.recordCount || data.isComplete != index.isComplete
         index.update(data)
         return grew
@@ -334,7 +360,7 @@ public final class ViewerModel {
     // MARK: - Background work
 
     public var hasBackgroundWork: Bool {
-        !index.isComplete || hasSliceWork
+        !index.isComplete || hasSliceWork || !timeRangeKnown
     }
 
     /// True when work must run in slices on this thread (not only waiting for the indexing thread).
@@ -347,6 +373,7 @@ public final class ViewerModel {
     @discardableResult
     public func doBackgroundWork(until deadline: UInt64) -> BackgroundProgress {
         var progress = BackgroundProgress()
+        if pullTimeRange() { progress.indexed = true }
         if backgroundIndexer != nil, pullIndex() {
             progress.indexed = true
             if index.isComplete && indexEnd == nil { indexEnd = MonotonicClock.now() }
@@ -391,7 +418,7 @@ public final class ViewerModel {
     public func finishBackgroundWork() {
         while hasBackgroundWork {
             doBackgroundWork(until: 0)
-            if !hasSliceWork && !index.isComplete { usleepSafe(1_000) }
+            if !hasSliceWork { usleepSafe(1_000) }
         }
     }
 }

@@ -20,6 +20,9 @@ public final class BackgroundIndexer {
         let stopped = DispatchSemaphore(value: 0)
         /// Monotonic nanoseconds spent indexing (until complete) and records indexed then.
         var busyNanoseconds: UInt64 = 0
+        /// The traces' known time range (`TimeRangeProviding`), once looked for.
+        var timeRange: ClosedRange<Int64>?
+        var timeRangeKnown = false
     }
 
     private let channel = Channel()
@@ -67,6 +70,7 @@ public final class BackgroundIndexer {
                 channel.lock.sync {
                     channel.latest = failed
                     channel.version += 1
+                    channel.timeRangeKnown = true
                 }
                 return
             }
@@ -89,6 +93,7 @@ public final class BackgroundIndexer {
             // The first slice is small so the first screen has records at once.
             let done = builder.step(maxRecords: first ? 4_096 : 65_536)
             let t = now()
+            let wasFirst = first
             if first || done || t - lastPublish >= publishInterval {
                 let snapshot = builder.snapshot()
                 let busy = t - busyStart
@@ -99,6 +104,15 @@ public final class BackgroundIndexer {
                 }
                 lastPublish = t
                 first = false
+            }
+            if wasFirst {
+                // Once the first screen has its records: the time range, which may need every
+                // packet header (readers indexing lazily), read here rather than by the viewer.
+                let range = TimeRangeProbe.range(of: builder.set)
+                channel.lock.sync {
+                    channel.timeRange = range
+                    channel.timeRangeKnown = true
+                }
             }
             if done {
                 // Wait until asked to look for more records (a growing trace) or to stop.
@@ -120,6 +134,12 @@ public final class BackgroundIndexer {
             taken = channel.version
             return channel.latest
         }
+    }
+
+    /// The traces' time range from their packet or page headers: `.some` once looked for (nil
+    /// inside when none is known), nil before.
+    public func takeTimeRange() -> ClosedRange<Int64>?? {
+        channel.lock.sync { channel.timeRangeKnown ? .some(channel.timeRange) : nil }
     }
 
     /// Nanoseconds the thread spent indexing (complete passes only).

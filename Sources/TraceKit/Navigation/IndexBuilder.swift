@@ -379,4 +379,14 @@ public final class TraceIndexer {
     public func refresh() {
         builder.refresh()
     }
+
+    /// The index of the first `records` merged records of `set`, read on the calling thread: the
+    /// same data any indexer of these traces has after as many records, so a viewer can show its
+    /// first screen before its indexing thread has opened the traces, then take that thread's
+    /// index (which goes on from there).
+    public static func head(of set: TraceSet, records: Int) throws -> IndexData {
+        let builder = try IndexBuilder(set: set)
+        builder.step(maxRecords: records)
+        return builder.snapshot()
+    }
 }
