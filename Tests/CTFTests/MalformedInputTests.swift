@@ -89,6 +89,23 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertTrue(out.contains("variants"), out)
     }
 
+    func testAStreamFileDamagedAtItsFirstPacketLeavesTheOtherStreamsToTheViewer() throws {
+        let dir = try traces.copyFixture("traces/ust-all-uid", as: "first-packet")
+        let file = dir + "/ust/uid/0/64-bit/ch0_1"
+        try patch(file, at: 0, [0, 0, 0, 0])
+        // babeltrace2 prints nothing: its muxer needs every stream's first message.
+        let out = expectFailure(dir, file + ": at byte offset 0: ", contains: "bad packet magic 0x00000000")
+        XCTAssertEqual(out, "")
+        // Merged for browsing, the other stream is read and the damaged one reports its error.
+        let set = TraceSet(traces: try CTFTraceDiscovery.open(path: dir, isDirectory: true))
+        let merger = try set.makeMerger()
+        XCTAssertEqual(merger.openingErrors.count, 1)
+        XCTAssertTrue("\(merger.openingErrors)".contains("bad packet magic"))
+        var records = 0
+        while try merger.next() != nil { records += 1 }
+        XCTAssertGreaterThan(records, 50)
+    }
+
     func testWrongUUID() throws {
         let dir = try traces.copyFixture("traces/tsdl-le", as: "uuid")
         let file = dir + "/stream0_0"

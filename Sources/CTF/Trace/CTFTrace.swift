@@ -165,9 +165,8 @@ public final class CTFTrace: Trace {
                     if range.count >= CTFEventStream.releaseThreshold { medium.release(range) }
                 }
             }
-            if index.entries.isEmpty, let error = index.error {
-                throw error
-            }
+            // A file whose first packet is unreadable stays as a stream without packets: opening
+            // it reports the error, and the other streams are still read.
             candidates.append(Candidate(medium: medium, index: index, beginNanoseconds: index.entries.first?.beginNanoseconds,
                                         scanner: scanner))
         }
