@@ -50,6 +50,10 @@ final class BabeltraceStreamFormatter {
     unowned let trace: CTFTrace
     let cursor: CTFEventStream
     private let streamClass: CompiledStreamClass
+    /// The scopes' plain tables, read on every event without reference counting.
+    private let packetHeaderSkip: PlanView?
+    private let packetContext: ScopeViews?
+    private let commonContext: ScopeViews?
     /// The header words and the `name: ` texts of the event classes, in plain buffers.
     private let headerBytes: UnsafeMutableBufferPointer<UInt8>
     private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
@@ -102,6 +106,9 @@ final class BabeltraceStreamFormatter {
         self.chunkBytes = chunkBytes
         cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
         streamClass = cursor.stream.streamClass
+        packetHeaderSkip = trace.compiled.packetHeaderViews?.skip
+        packetContext = cursor.stream.streamClass.packetContextViews
+        commonContext = cursor.stream.streamClass.commonContextViews
         current = FormattedChunk()
         for _ in 0..<max(1, chunksAhead) { free.append(FormattedChunk()) }
         if let begin {
@@ -257,18 +264,18 @@ final class BabeltraceStreamFormatter {
         guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
-        unowned(unsafe) let event = body.takeUnretainedValue()
+        let (specificContext, payload) = body._withUnsafeGuaranteedRef { ($0.specificContextViews, $0.payloadViews) }
         var decoder = start
         do {
             var first = true
-            if let context = streamClass.packetContext, context.isShown {
+            if let context = packetContext, context.isShown {
                 first = false
                 if cachedPacket != record.position.unit {
                     var packetDecoder = decoder
                     packetDecoder.position = 0
-                    if let header = trace.compiled.packetHeader { try packetDecoder.skip(header.skip) }
+                    if let header = packetHeaderSkip { try packetDecoder.skip(header) }
                     let textStart = out.count
-                    try packetDecoder.printScope(context.visitShown, to: &out)
+                    try packetDecoder.printScope(context.shown, to: &out)
                     cachedPacketContext.removeAll()
                     cachedPacketContext.append(UnsafeRawBufferPointer(rebasing: out.bytes[textStart...]))
                     cachedPacket = record.position.unit
@@ -276,7 +283,7 @@ final class BabeltraceStreamFormatter {
                     out.append(cachedPacketContext.bytes)
                 }
             }
-            if let context = streamClass.commonContext {
+            if let context = commonContext {
                 if context.isShown {
                     if !first { out.append(", ") }
                     first = false
@@ -285,19 +292,19 @@ final class BabeltraceStreamFormatter {
                     try decoder.skip(context.skip)
                 }
             }
-            if let context = event.specificContext {
+            if let context = specificContext {
                 if context.isShown {
                     if !first { out.append(", ") }
                     first = false
-                    try decoder.printScope(context.visitShown, to: &out)
+                    try decoder.printScope(context.shown, to: &out)
                 } else {
                     try decoder.skip(context.skip)
                 }
             }
-            if let payload = event.payload {
+            if let payload {
                 if payload.isShown {
                     if !first { out.append(", ") }
-                    try decoder.printScope(payload.visitShown, to: &out)
+                    try decoder.printScope(payload.shown, to: &out)
                 } else {
                     try decoder.skip(payload.skip)
                 }

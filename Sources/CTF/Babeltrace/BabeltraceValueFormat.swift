@@ -55,14 +55,14 @@ enum BabeltraceValueFormat {
 
     /// A quoted string as `print_escape_string` writes it: `\\`, `\'`, `\"`, `\?` and C escapes for
     /// control characters, `\xNN` for the others; other bytes (UTF-8 included) as they are.
-    /// Bytes `print_escape_string` changes: controls, DEL, `\`, `'`, `"`, `?`.
-    private static let escaped: UnsafePointer<Bool> = {
-        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
-        for b in 0..<256 {
-            table[b] = b < 0x20 || b == 0x7F || b == 0x5C || b == 0x27 || b == 0x22 || b == 0x3F
-        }
-        return UnsafePointer(table)
-    }()
+    /// Bytes `print_escape_string` changes: controls, DEL, `\`, `'`, `"`, `?`. Below 64 they are
+    /// the bits of `escapedBelow64`.
+    private static let escapedBelow64: UInt64 = 0xFFFF_FFFF | (1 << 0x22) | (1 << 0x27) | (1 << 0x3F)
+
+    @inline(__always)
+    private static func isEscaped(_ b: UInt8) -> Bool {
+        b < 64 ? (escapedBelow64 >> UInt64(b)) & 1 != 0 : (b == 0x5C || b == 0x7F)
+    }
 
     @inline(__always)
     static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout TextBuffer) {
@@ -70,10 +70,9 @@ enum BabeltraceValueFormat {
         var plainStart = 0
         var i = 0
         let n = bytes.count
-        let table = escaped
         while i < n {
             let b = bytes[i]
-            if !table[Int(b)] {
+            if !isEscaped(b) {
                 i &+= 1
                 continue
             }

@@ -6,10 +6,14 @@ struct TextBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private(set) var capacity: Int
+    /// `digitPairs`, read once here: each access to a static goes through a lazy-initialization
+    /// check that costs more than the digits.
+    private let pairs: UnsafePointer<UInt8>
 
     init(capacity: Int = 1 << 17) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
+        pairs = Self.digitPairs
     }
 
     /// Frees the storage; the buffer must not be used afterwards.
@@ -125,7 +129,7 @@ struct TextBuffer {
     /// Writes the digits of `value` ending just before `end`.
     @inline(__always)
     private func writeDigits(_ value: UInt64, end: Int) {
-        let pairs = Self.digitPairs
+        let pairs = self.pairs
         var v = value
         var i = end
         while v >= 100 {
