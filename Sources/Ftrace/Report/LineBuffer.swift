@@ -6,11 +6,25 @@ public struct LineBuffer {
     public private(set) var base: UnsafeMutablePointer<UInt8>
     public private(set) var count = 0
     private var capacity: Int
+    /// `LineBuffer.pairs`, read once here (each access to a global goes through a lazy-initialization
+    /// check that costs about as much as the digits).
+    private let digitPairs: UnsafePointer<UInt8>
 
     public init(capacity: Int = 1 << 12) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        digitPairs = LineBuffer.pairs
     }
+
+    /// "00" to "99", for writing two digits per division.
+    private static let pairs: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for i in 0..<100 {
+            table[2 * i] = UInt8(48 + i / 10)
+            table[2 * i + 1] = UInt8(48 + i % 10)
+        }
+        return UnsafePointer(table)
+    }()
 
     public func deallocate() { base.deallocate() }
 
@@ -86,8 +100,22 @@ public struct LineBuffer {
     public mutating func write(repeating byte: UInt8, count n: Int) {
         guard n > 0 else { return }
         reserve(n)
-        (base + count).update(repeating: byte, count: n)
+        LineBuffer.fill(base + count, byte, n)
         count += n
+    }
+
+    /// Padding is short: a loop beats a memset call.
+    @inline(__always)
+    private static func fill(_ p: UnsafeMutablePointer<UInt8>, _ byte: UInt8, _ n: Int) {
+        if n > 32 {
+            p.update(repeating: byte, count: n)
+            return
+        }
+        var i = 0
+        while i < n {
+            p[i] = byte
+            i &+= 1
+        }
     }
 
     @inline(__always)
@@ -115,16 +143,27 @@ public struct LineBuffer {
         reserve(total)
         var p = base + count
         if width > n {
-            p.update(repeating: pad, count: width - n)
+            LineBuffer.fill(p, pad, width - n)
             p += width - n
         }
+        // Two digits per division, from the end.
+        let pairs = digitPairs
         var w = value
-        var i = n - 1
-        repeat {
-            p[i] = UInt8(truncatingIfNeeded: w % 10) &+ 48
-            w /= 10
-            i -= 1
-        } while i >= 0
+        var i = n
+        while w >= 100 {
+            let pair = Int(truncatingIfNeeded: w % 100) &* 2
+            w /= 100
+            i &-= 2
+            p[i] = pairs[pair]
+            p[i &+ 1] = pairs[pair &+ 1]
+        }
+        if w >= 10 {
+            let pair = Int(truncatingIfNeeded: w) &* 2
+            p[0] = pairs[pair]
+            p[1] = pairs[pair &+ 1]
+        } else {
+            p[0] = UInt8(truncatingIfNeeded: w) &+ 48
+        }
         count += total
     }
 
@@ -150,7 +189,7 @@ public struct LineBuffer {
         reserve(total)
         var p = base + count
         if width > n {
-            p.update(repeating: UInt8(ascii: "0"), count: width - n)
+            LineBuffer.fill(p, UInt8(ascii: "0"), width - n)
             p += width - n
         }
         let letters: UInt8 = uppercase ? 55 : 87

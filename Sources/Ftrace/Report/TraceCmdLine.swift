@@ -116,8 +116,17 @@ public struct TraceCmdLineWriter {
         var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 
+    /// The text `" %5d."` of the last whole second written (times come in order, so most lines
+    /// share their second with the line before).
+    private struct SecondsCache {
+        var seconds = UInt64.max
+        var length = 0
+        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    }
+
     unowned(unsafe) let catalog: EventCatalog
     unowned(unsafe) let taskNames: TaskNames
+    private let secondsCache: UnsafeMutablePointer<SecondsCache>
     private let renderer: PrintRenderer
     private let plans: UnsafeMutablePointer<Plan>
     private let planCount: Int
@@ -160,6 +169,8 @@ public struct TraceCmdLineWriter {
         for (id, r) in ranges { planTable[id].nameColumn = UnsafeRawBufferPointer(start: pool + r.lowerBound, count: r.count) }
         plans = planTable
         nameColumns = pool
+        secondsCache = .allocate(capacity: 1)
+        secondsCache.initialize(to: SecondsCache())
         heads = .allocate(capacity: TraceCmdLineWriter.headCacheSize)
         heads.initialize(repeating: HeadCacheEntry(), count: TraceCmdLineWriter.headCacheSize)
         let layout = catalog.layout
@@ -175,6 +186,7 @@ public struct TraceCmdLineWriter {
         plans.deinitialize(count: planCount)
         plans.deallocate()
         heads.deallocate()
+        secondsCache.deallocate()
         nameColumns.deallocate()
     }
 
@@ -251,9 +263,24 @@ public struct TraceCmdLineWriter {
             }
         }
         if nanoseconds {
-            out.write(byte: 0x20)
-            out.writeDecimal(timestamp / 1_000_000_000, width: 5)
-            out.write(byte: UInt8(ascii: "."))
+            let seconds = timestamp / 1_000_000_000
+            let cache = secondsCache
+            if cache.pointee.seconds == seconds {
+                withUnsafeBytes(of: &cache.pointee.bytes) { out.write(UnsafeRawBufferPointer(rebasing: $0[0..<cache.pointee.length])) }
+            } else {
+                let start = out.count
+                out.write(byte: 0x20)
+                out.writeDecimal(seconds, width: 5)
+                out.write(byte: UInt8(ascii: "."))
+                let length = out.count - start
+                if length <= 24 {
+                    cache.pointee.seconds = seconds
+                    cache.pointee.length = length
+                    withUnsafeMutableBytes(of: &cache.pointee.bytes) {
+                        $0.copyMemory(from: UnsafeRawBufferPointer(start: out.base + start, count: length))
+                    }
+                }
+            }
             out.writeDecimal(timestamp % 1_000_000_000, width: 9, pad: UInt8(ascii: "0"))
         } else {
             out.writeDecimal(timestamp, width: 12)
