@@ -59,6 +59,18 @@ enum BabeltraceValueFormat {
     /// the bits of `escapedBelow64`.
     private static let escapedBelow64: UInt64 = 0xFFFF_FFFF | (1 << 0x22) | (1 << 0x27) | (1 << 0x3F)
 
+    /// Whether any byte of `word` is one `isEscaped` accepts (SWAR tests: a byte below 0x20, or
+    /// equal to one of the five others).
+    @inline(__always)
+    private static func wordHasEscaped(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below = (word &- ones &* 0x20) & ~word & highs
+        return (below | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x27)) | hasZero(word ^ (ones &* 0x3F))
+            | hasZero(word ^ (ones &* 0x5C)) | hasZero(word ^ (ones &* 0x7F))) != 0
+    }
+
     @inline(__always)
     private static func isEscaped(_ b: UInt8) -> Bool {
         b < 64 ? (escapedBelow64 >> UInt64(b)) & 1 != 0 : (b == 0x5C || b == 0x7F)
@@ -70,7 +82,15 @@ enum BabeltraceValueFormat {
         var plainStart = 0
         var i = 0
         let n = bytes.count
+        let start = bytes.baseAddress
         while i < n {
+            // Eight plain bytes at a time (most strings have nothing to escape).
+            if n &- i >= 8, let start {
+                if !Self.wordHasEscaped(UInt64(littleEndian: (start + i).loadUnaligned(as: UInt64.self))) {
+                    i &+= 8
+                    continue
+                }
+            }
             let b = bytes[i]
             if !isEscaped(b) {
                 i &+= 1

@@ -126,9 +126,45 @@ struct TextBuffer {
         count &+= digits
     }
 
-    /// Writes the digits of `value` ending just before `end`.
+    /// Writes the digits of `value` ending just before `end`: eight digits per 64-bit division,
+    /// the rest in 32-bit arithmetic (cheaper divisions by constants).
     @inline(__always)
     private func writeDigits(_ value: UInt64, end: Int) {
+        var v = value
+        var i = end
+        while v >= 100_000_000 {
+            let low = UInt32(truncatingIfNeeded: v % 100_000_000)
+            v /= 100_000_000
+            writeEightDigits(low, end: i)
+            i &-= 8
+        }
+        writeDigits32(UInt32(truncatingIfNeeded: v), end: i)
+    }
+
+    /// Exactly eight digits (zero-padded) of `value` < 10^8, ending just before `end`.
+    @inline(__always)
+    private func writeEightDigits(_ value: UInt32, end: Int) {
+        let pairs = self.pairs
+        let high = value / 10_000
+        let low = value % 10_000
+        let p = base + (end &- 8)
+        var pair = Int(truncatingIfNeeded: high / 100) &* 2
+        p[0] = pairs[pair]
+        p[1] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: high % 100) &* 2
+        p[2] = pairs[pair]
+        p[3] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: low / 100) &* 2
+        p[4] = pairs[pair]
+        p[5] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: low % 100) &* 2
+        p[6] = pairs[pair]
+        p[7] = pairs[pair &+ 1]
+    }
+
+    /// The digits of `value` (no padding), ending just before `end`.
+    @inline(__always)
+    private func writeDigits32(_ value: UInt32, end: Int) {
         let pairs = self.pairs
         var v = value
         var i = end
