@@ -119,7 +119,11 @@ struct PrintRenderer {
             guard let arg = segment.pointee.argument else { return }
             let fast = segment.pointee.fastKind
             if fast != 0 {
-                let v = evaluate(arg, data) & segment.pointee.valueMask
+                let size = segment.pointee.directSize
+                let value = size != 0
+                    ? ByteReader.unsigned(data, at: segment.pointee.directOffset, size: size, order: order) & segment.pointee.directMask
+                    : evaluate(arg, data)
+                let v = value & segment.pointee.valueMask
                 let w = segment.pointee.fastWidth
                 switch fast {
                 case 1:

@@ -101,7 +101,8 @@ public struct TraceCmdLineWriter {
         var state: UInt8 = 0          // 0: not looked up, 1: known, 2: unknown id
         var simple = false            // render straight from `segments`
         var mayWriteNUL = true        // a `%c` conversion can put a NUL in the line
-        unowned(unsafe) var event: CatalogEvent?
+        /// Unmanaged: reading it for every record must not touch its reference count.
+        var event: Unmanaged<CatalogEvent>?
         var segments = UnsafeMutableBufferPointer<PrintFormat.Segment>(start: nil, count: 0)
         var name = UnsafeRawBufferPointer(start: nil, count: 0)
         /// `": name: "` padded to the name column.
@@ -205,7 +206,7 @@ public struct TraceCmdLineWriter {
             p.pointee.state = 2
             return
         }
-        p.pointee.event = event
+        p.pointee.event = Unmanaged.passUnretained(event)
         let format = event.printFormat(longSize: catalog.longSize)
         p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
         if let format {
@@ -295,7 +296,7 @@ public struct TraceCmdLineWriter {
                 return
             }
         } else {
-            catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
+            event._withUnsafeGuaranteedRef { catalog.writeInfo(of: $0, record: data, raw: raw, to: &out) }
         }
         TraceCmdLine.finishLine(from: lineStart, infoStart: infoStart, &out)
     }
