@@ -14,6 +14,9 @@ public struct TraceCmdReport {
     /// used on one thread). Rejected events print nothing; a `CPU:N [K EVENTS DROPPED]` line prints
     /// only when the event after the drop is printed, as with `trace-cmd report -F`.
     public var makeFilter: ((Int) throws -> (EventRecord) -> Bool)?
+    /// Where the lines go in large chunks, straight (e.g. to a file descriptor) instead of being
+    /// copied into the `OutputBuffer` first; what that buffer holds is flushed before each chunk.
+    public var directSink: OutputBuffer.Sink?
 
     public init(traces: [TraceDatTrace], raw: Bool, parallel: Bool? = nil) {
         self.traces = traces
@@ -146,9 +149,7 @@ public struct TraceCmdReport {
                 }
             }
             if line.count >= 1 << 16 {
-                line.copy(to: out)
-                line.removeAll()
-                try out.flushIfNeeded()
+                try hand(&line, to: out)
             }
             do {
                 try stream.advance()
@@ -165,8 +166,20 @@ public struct TraceCmdReport {
             }
             }
         }
-        line.copy(to: out)
+        try hand(&line, to: out)
         return errors
+    }
+
+    /// Passes the lines built so far on (see `directSink`) and empties `line`.
+    private func hand(_ line: inout LineBuffer, to out: OutputBuffer) throws {
+        defer { line.removeAll() }
+        if let directSink {
+            try out.flush()
+            if line.count > 0 { try directSink(line.bytes) }
+        } else {
+            line.copy(to: out)
+            try out.flushIfNeeded()
+        }
     }
 
     /// Threads pay only when a core is free for them: on a busy machine the hand-offs cost more than
@@ -324,9 +337,7 @@ public struct TraceCmdReport {
             positions[top] += 1
             }
             if line.count >= 1 << 16 {
-                line.copy(to: out)
-                line.removeAll()
-                try out.flushIfNeeded()
+                try hand(&line, to: out)
             }
             if settle(top) {
                 heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
@@ -334,7 +345,7 @@ public struct TraceCmdReport {
                 heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             }
         }
-        line.copy(to: out)
+        try hand(&line, to: out)
     }
 
     private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
