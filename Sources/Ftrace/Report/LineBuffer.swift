@@ -16,15 +16,22 @@ public struct LineBuffer {
         digitPairs = LineBuffer.pairs
     }
 
-    /// "00" to "99", for writing two digits per division.
+    /// "00" to "99", for writing two digits per division, then "00" to "ff" (at `hexPairsOffset`),
+    /// two hexadecimal digits per byte.
     private static let pairs: UnsafePointer<UInt8> = {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200 + 512)
         for i in 0..<100 {
             table[2 * i] = UInt8(48 + i / 10)
             table[2 * i + 1] = UInt8(48 + i % 10)
         }
+        let hex = Array("0123456789abcdef".utf8)
+        for i in 0..<256 {
+            table[hexPairsOffset + 2 * i] = hex[i >> 4]
+            table[hexPairsOffset + 2 * i + 1] = hex[i & 15]
+        }
         return UnsafePointer(table)
     }()
+    private static let hexPairsOffset = 200
 
     public func deallocate() { base.deallocate() }
 
@@ -191,6 +198,22 @@ public struct LineBuffer {
         if width > n {
             LineBuffer.fill(p, UInt8(ascii: "0"), width - n)
             p += width - n
+        }
+        if !uppercase {
+            // Two digits per byte, from the end.
+            let pairs = digitPairs + LineBuffer.hexPairsOffset
+            var v = value
+            var i = n
+            while i >= 2 {
+                let pair = Int(truncatingIfNeeded: v & 0xFF) &* 2
+                i &-= 2
+                p[i] = pairs[pair]
+                p[i &+ 1] = pairs[pair &+ 1]
+                v >>= 8
+            }
+            if i == 1 { p[0] = pairs[Int(truncatingIfNeeded: v & 0xF) &* 2 &+ 1] }
+            count += total
+            return
         }
         let letters: UInt8 = uppercase ? 55 : 87
         var v = value

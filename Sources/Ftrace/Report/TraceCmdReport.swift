@@ -96,7 +96,10 @@ public struct TraceCmdReport {
         // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order). The heap
         // compares cached keys so that ordering touches no stream object.
         let count = sources.count
-        var keys = [UInt64](repeating: .max, count: count)
+        // Plain buffers: the loop updates them for every record, without copy-on-write checks.
+        let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, count))
+        keys.initialize(repeating: .max)
+        defer { keys.deallocate() }
         let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
         let cpus = sources.map(\.cpu)
         let traceOf = sources.map(\.trace)
@@ -107,8 +110,12 @@ public struct TraceCmdReport {
                 heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             }
         }
-        var skipPrefix = Array(repeating: false, count: count)
-        var drops = Array(repeating: PendingDrop(), count: count)
+        let skipPrefix = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(1, count))
+        skipPrefix.initialize(repeating: false)
+        defer { skipPrefix.deallocate() }
+        let drops = UnsafeMutableBufferPointer<PendingDrop>.allocate(capacity: max(1, count))
+        drops.initialize(repeating: PendingDrop())
+        defer { drops.deallocate() }
         let filters = sources.map(\.filter)
         let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
         defer { for w in writers { w.deallocate() } }
@@ -189,7 +196,15 @@ public struct TraceCmdReport {
     static var coresAreIdle: Bool {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         guard cores >= 2 else { return false }
-        if let running = runnableTasks() { return running - 1 < cores - 1 }
+        // A few samples a millisecond apart: a task that runs for an instant is not load.
+        var fewest: Int?
+        for sample in 0..<3 {
+            if sample > 0 { usleep(1000) }
+            guard let running = runnableTasks() else { break }
+            fewest = min(fewest ?? running, running)
+            if running - 1 < cores - 1 { break }
+        }
+        if let running = fewest { return running - 1 < cores - 1 }
         var load = [0.0]
         guard getloadavg(&load, 1) == 1 else { return false }
         return load[0] < Double(cores) - 1
