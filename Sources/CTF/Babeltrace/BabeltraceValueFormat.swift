@@ -30,12 +30,7 @@ enum BabeltraceValueFormat {
                 if rounded < 64 { v &= (1 << UInt64(rounded)) - 1 }
             }
             out.append(UInt8(ascii: "0"))
-            var digits: [UInt8] = []
-            repeat {
-                digits.append(UInt8(ascii: "0") + UInt8(v & 7))
-                v >>= 3
-            } while v != 0
-            for d in digits.reversed() { out.append(d) }
+            out.appendOctal(v)
         case .binary:
             out.append("0b")
             let width = min(64, max(1, size))
