@@ -198,6 +198,21 @@ final class BabeltraceStreamFormatter {
         return true
     }
 
+    /// `cursor.earliestFutureLossBeginning`, which changes only with the packet (the stream's
+    /// packets are fixed once indexed).
+    @exclusivity(unchecked) private var lossFloorPacket = -1
+    @exclusivity(unchecked) private var lossFloorValue = Int64.min
+
+    @inline(__always)
+    private func lossFloor() -> Int64 {
+        let packet = cursor.packetIndex
+        if packet != lossFloorPacket {
+            lossFloorPacket = packet
+            lossFloorValue = cursor.earliestFutureLossBeginning
+        }
+        return lossFloorValue
+    }
+
     /// Whether `current` still has entries to merge.
     var hasEntry: Bool { position < current.entries.count }
 
@@ -230,7 +245,7 @@ final class BabeltraceStreamFormatter {
                         if !filter(tagged) {
                             chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
                                                                 classIndex: record.classIndex, kind: 3, lostCount: 0,
-                                                                since: 0, lossFloor: cursor.earliestFutureLossBeginning))
+                                                                since: 0, lossFloor: lossFloor()))
                             try cursor.advance()
                             continue
                         }
@@ -240,7 +255,7 @@ final class BabeltraceStreamFormatter {
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
                                                         textLength: Int32(chunk.text.count - start),
                                                         classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
-                                                        lossFloor: cursor.earliestFutureLossBeginning))
+                                                        lossFloor: lossFloor()))
                 case .lostEvents(var count, let since):
                     // babeltrace2 places these reports at the beginning of their time range (the
                     // range itself is cut to --begin/--end when the warning is written).
