@@ -1,4 +1,5 @@
 import Glibc
+import TraceIO
 import TraceKit
 
 /// The whole of `trace-cmd report -N -t [-R] FILE` for trace.dat traces: the `cpus=N` header,
@@ -190,39 +191,8 @@ public struct TraceCmdReport {
     }
 
     /// Threads pay only when a core is free for them: on a busy machine the hand-offs cost more than
-    /// they save. The runnable tasks right now (`/proc/loadavg`'s fourth field, this process
-    /// included) tell it at once; the one-minute load average, which still counts programs that
-    /// just ended, is the fallback.
-    static var coresAreIdle: Bool {
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        guard cores >= 2 else { return false }
-        // A few samples a millisecond apart: a task that runs for an instant is not load.
-        var fewest: Int?
-        for sample in 0..<3 {
-            if sample > 0 { usleep(1000) }
-            guard let running = runnableTasks() else { break }
-            fewest = min(fewest ?? running, running)
-            if running - 1 < cores - 1 { break }
-        }
-        if let running = fewest { return running - 1 < cores - 1 }
-        var load = [0.0]
-        guard getloadavg(&load, 1) == 1 else { return false }
-        return load[0] < Double(cores) - 1
-    }
-
-    /// The number of runnable tasks of the system (`R/T` in `/proc/loadavg`), nil when unknown.
-    private static func runnableTasks() -> Int? {
-        let fd = open("/proc/loadavg", O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 128)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        // "0.52 0.58 0.59 2/467 12345": the number before the slash.
-        let fields = buffer[0..<n].split(separator: UInt8(ascii: " "))
-        guard fields.count >= 4, let slash = fields[3].firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        return Int(String(decoding: fields[3][..<slash], as: UTF8.self))
-    }
+    /// they save.
+    static var coresAreIdle: Bool { CoreAvailability.hasIdleCore }
 
     /// The merge when worker threads render each stream: lines arrive in chunks per stream and
     /// are interleaved by timestamp exactly as the sequential merge orders records.
