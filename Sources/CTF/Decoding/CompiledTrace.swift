@@ -77,9 +77,7 @@ final class CompiledEventClass {
     let definition: EventClassDefinition
     let specificContext: ScopePlans?
     let payload: ScopePlans?
-    /// The skip plans used on every event, unretained (this class owns them).
-    unowned(unsafe) let specificContextSkip: DecodePlan?
-    unowned(unsafe) let payloadSkip: DecodePlan?
+    /// The `visitAll` plans, unretained (this class owns them).
     unowned(unsafe) let specificContextVisitAll: DecodePlan?
     unowned(unsafe) let payloadVisitAll: DecodePlan?
     /// The `visitAll` and JSON plans' tables, read on every event without reference counting.
@@ -97,8 +95,6 @@ final class CompiledEventClass {
         self.definition = definition
         specificContext = ScopePlans(definition.specificContext, isEventContext: true)
         payload = ScopePlans(definition.payload)
-        specificContextSkip = specificContext?.skip
-        payloadSkip = payload?.skip
         specificContextVisitAll = specificContext?.visitAll
         payloadVisitAll = payload?.visitAll
         specificContextAll = specificContext?.visitAll.view
@@ -117,9 +113,6 @@ final class CompiledStreamClass {
     let eventHeader: ScopePlans?
     let commonContext: ScopePlans?
     let clock: ClockConverter?
-    /// The skip plans used on every event, unretained (the stream class owns them).
-    unowned(unsafe) let eventHeaderSkip: DecodePlan?
-    unowned(unsafe) let commonContextSkip: DecodePlan?
     /// The scopes' tables as plain pointers (no reference counting on every event).
     let packetContextViews: ScopeViews?
     let eventHeaderViews: ScopeViews?
@@ -138,8 +131,6 @@ final class CompiledStreamClass {
         packetContext = ScopePlans(streamClass.packetContext)
         eventHeader = ScopePlans(streamClass.eventHeader)
         commonContext = ScopePlans(streamClass.eventCommonContext, isEventContext: true)
-        eventHeaderSkip = eventHeader?.skip
-        commonContextSkip = commonContext?.skip
         packetContextViews = packetContext?.views
         eventHeaderViews = eventHeader?.views
         commonContextViews = commonContext?.views
