@@ -209,9 +209,10 @@ public struct TraceCmdReport {
             for w in workerWriters { w.deallocate() }
             for w in mainWriters { w.deallocate() }
         }
-        // The stream with the most pages is rendered by this thread while it merges; the others by
-        // one worker each (so two CPUs keep two cores busy, not three threads).
-        let inline = (0..<count).max { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
+        // The stream with the fewest pages is rendered by this thread while it merges; the others by
+        // one worker each (so two CPUs keep two cores busy, not three threads). Merging every line
+        // is work too, so this thread takes the smaller share of rendering.
+        let inline = (0..<count).min { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
         var workers: [WorkerThread] = []
         for i in 0..<count where i != inline {
             let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
