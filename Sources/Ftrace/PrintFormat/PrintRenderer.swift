@@ -112,6 +112,12 @@ struct PrintRenderer {
     /// Writes one compiled segment (`print_parse_data`).
     @inline(__always)
     func write(_ segment: UnsafeMutablePointer<PrintFormat.Segment>, _ data: UnsafeRawBufferPointer, to out: inout LineBuffer) {
+        // Literal text first, by a plain branch: segments alternate between text and conversions,
+        // a pattern a conditional branch predicts better than the switch's indirect jump.
+        if segment.pointee.kind == .literal {
+            out.write(segment.pointee.text)
+            return
+        }
         switch segment.pointee.kind {
         case .literal:
             out.write(segment.pointee.text)
