@@ -257,6 +257,9 @@ public struct TraceCmdReport {
             heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
         }
         var skipPrefix = [Bool](repeating: false, count: count)
+        // Per-source values read for every line, out of the source structs (no reference counting).
+        let cpus = sources.map(\.cpu)
+        let traceOf = sources.map(\.trace)
         var inlineDrop = PendingDrop()
         let inlineFilter = sources[inline].filter
         var line = LineBuffer(capacity: 1 << 17)
@@ -271,12 +274,12 @@ public struct TraceCmdReport {
                                 inlineDrop.hold(lost)
                             } else {
                                 line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                                TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
                                 skipPrefix[top] = true
                             }
                         }
                     case .event:
-                        let t = sources[top].trace
+                        let t = traceOf[top]
                         if let filter = inlineFilter {
                             var tagged = record
                             tagged.trace = Int32(t)
@@ -284,13 +287,13 @@ public struct TraceCmdReport {
                             guard filter(tagged) else { break }
                             if let drop {
                                 line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: drop, to: &line)
+                                TraceCmdLine.writeDropped(cpu: cpus[top], count: drop, to: &line)
                                 skipPrefix[top] = true
                             }
                         }
                         if !skipPrefix[top] { line.write(prefixes[top]) }
                         skipPrefix[top] = false
-                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
+                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: cpus[top],
                                                   timestamp: UInt64(bitPattern: record.timestamp),
                                                   nanoseconds: nanoseconds[t], to: &line)
                     }
@@ -317,8 +320,8 @@ public struct TraceCmdReport {
             case .deferred:
                 if !skipPrefix[top] { line.write(prefixes[top]) }
                 skipPrefix[top] = false
-                mainWriters[sources[top].trace].writeEvent(bytes, cpu: sources[top].cpu, timestamp: entry.timestamp,
-                                                           nanoseconds: nanoseconds[sources[top].trace], to: &line)
+                mainWriters[traceOf[top]].writeEvent(bytes, cpu: cpus[top], timestamp: entry.timestamp,
+                                                     nanoseconds: nanoseconds[traceOf[top]], to: &line)
             }
             positions[top] += 1
             }
