@@ -8,7 +8,8 @@ enum BabeltraceDump {
                     filter: ((Int) throws -> (EventRecord) -> Bool)? = nil) throws {
         let dumper = try BabeltraceDumper(set: set)
         dumper.makeFilter = filter
-        if let parallel = EventDumper.parallelOverride { dumper.parallel = parallel }
+        // Worker threads pay only when a core is free for them (RINGSIDE_PARALLEL overrides).
+        dumper.parallel = EventDumper.parallelOverride ?? CoreAvailability.hasIdleCore
         let errors = FileOutput.buffer(fd: 2)
         try out.flush()
         // Large chunks go straight to standard output.

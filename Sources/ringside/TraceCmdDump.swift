@@ -14,6 +14,9 @@ enum TraceCmdDump {
         // RINGSIDE_PARALLEL=0|1 forces sequential or threaded rendering (for measurements).
         var report = TraceCmdReport(traces: traces, raw: raw, parallel: EventDumper.parallelOverride)
         report.makeFilter = filter
+        // `out` writes to standard output (as for the babeltrace format): large chunks go there
+        // straight, without a copy into `out`.
+        report.directSink = { try FileOutput.writeAll($0, to: 1) }
         let errors = try report.write(to: out)
         try out.flush()
         guard let first = errors.first else { return }

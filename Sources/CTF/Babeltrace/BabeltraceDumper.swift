@@ -87,8 +87,10 @@ public final class BabeltraceDumper {
             try? errors.flush()
         }
         let streamCount = traces.reduce(0) { $0 + $1.dataStreams.count }
-        // A few chunks per stream stay in memory: bound the total whatever the stream count.
-        let chunksAhead = 4
+        // Chunks formatted ahead let a worker keep going while the merge takes lines from the
+        // other streams (streams are rarely even in time over a few thousand events); the total
+        // stays bounded whatever the stream count.
+        let chunksAhead = 16
         let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
         var formatters: [BabeltraceStreamFormatter] = []
         for (t, trace) in traces.enumerated() {

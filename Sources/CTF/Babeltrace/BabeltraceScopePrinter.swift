@@ -1,34 +1,6 @@
 import Glibc
 import TraceKit
 
-/// The pre-rendered parts of a plan the printer reads, borrowed for one scope.
-private struct PrintTables {
-    let ops: UnsafePointer<DecodeOp>
-    let text: UnsafePointer<UInt8>
-    let labelStarts: UnsafePointer<UInt64>
-    let labelTexts: UnsafePointer<UInt64>
-    let selectors: UnsafeBufferPointer<VariantSelector>
-
-    @inline(__always)
-    func text(_ start: Int32, _ count: Int32) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: text + Int(start), count: Int(count))
-    }
-
-    /// The rendered labels of an enumeration value (`"A", "B"`), empty when no label holds it.
-    @inline(__always)
-    func labels(_ op: UnsafePointer<DecodeOp>, key: UInt64) -> UnsafeRawBufferPointer {
-        let first = Int(op.pointee.labelStart)
-        var low = first, high = first + Int(op.pointee.labelCount)
-        while low < high {
-            let mid = (low + high) >> 1
-            if labelStarts[mid] <= key { low = mid + 1 } else { high = mid }
-        }
-        if low == first { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let packed = labelTexts[low - 1]
-        return text(Int32(truncatingIfNeeded: packed >> 32), Int32(truncatingIfNeeded: packed & 0xFFFF_FFFF))
-    }
-}
-
 /// Decodes a scope with its `visitShown` plan and writes it as babeltrace2's pretty printer does:
 /// structures `{ a = 1, b = 2 }`, arrays `[ [0] = 1, [1] = 2 ]`, variants `{ value }`, enumerations
 /// `( "LABEL" : container = 3 )`, strings quoted and escaped.
@@ -36,26 +8,18 @@ private struct PrintTables {
 /// This is the hot path of `dump --format babeltrace`: it writes straight into a `TextBuffer`,
 /// separators and names are rendered in advance, and nothing is reference counted.
 extension FieldDecoder {
-    mutating func printScope(_ plan: DecodePlan, to out: inout TextBuffer) throws {
-        guard let ops = plan.opsBuffer.baseAddress else {
-            out.append("{ }")
-            return
-        }
-        var tables = PrintTables(ops: ops,
-                                 text: plan.textBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!,
-                                 labelStarts: plan.labelStartsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                 labelTexts: plan.labelTextsBuffer.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                 selectors: plan.variantSelectorsBuffer)
+    mutating func printScope(_ plan: PlanView, to out: inout TextBuffer) throws {
+        var tables = plan
         out.append(UInt8(ascii: "{"))
         // The tables go by address: the recursive printer should not copy them at each call.
         try withUnsafePointer(to: &tables) { t in
-            try print(t, 0..<plan.opsBuffer.count, &out, element: 0)
+            try print(t, 0..<plan.count, &out, element: 0)
         }
         out.append(" }")
     }
 
     /// Prints the ops of `range`; `element` is the index of the array element they form, if any.
-    private mutating func print(_ t: UnsafePointer<PrintTables>, _ range: Range<Int>, _ out: inout TextBuffer,
+    private mutating func print(_ t: UnsafePointer<PlanView>, _ range: Range<Int>, _ out: inout TextBuffer,
                                 element: Int) throws {
         var pc = range.lowerBound
         while pc < range.upperBound {
@@ -114,10 +78,10 @@ extension FieldDecoder {
                 position = BitReader.align(position, 8)
                 let start = position >> 3
                 let end = limit >> 3
-                guard start <= end, let nul = memchr(base + start, 0, end - start) else {
+                guard start <= end, let nul = FieldDecoder.firstNUL(base, from: start, end: end) else {
                     throw DecodeFailure(bitPosition: position, message: "string is not terminated before the end of the packet content")
                 }
-                let length = base.distance(to: UnsafeRawPointer(nul)) - start
+                let length = nul - start
                 if shown {
                     BabeltraceValueFormat.appendString(UnsafeRawBufferPointer(start: base + start, count: length), to: &out)
                 }

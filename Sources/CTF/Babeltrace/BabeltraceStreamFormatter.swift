@@ -50,6 +50,10 @@ final class BabeltraceStreamFormatter {
     unowned let trace: CTFTrace
     let cursor: CTFEventStream
     private let streamClass: CompiledStreamClass
+    /// The scopes' plain tables, read on every event without reference counting.
+    private let packetHeaderSkip: PlanView?
+    private let packetContext: ScopeViews?
+    private let commonContext: ScopeViews?
     /// The header words and the `name: ` texts of the event classes, in plain buffers.
     private let headerBytes: UnsafeMutableBufferPointer<UInt8>
     private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
@@ -58,6 +62,9 @@ final class BabeltraceStreamFormatter {
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     /// Recent stream event contexts and their text.
     @exclusivity(unchecked) private var commonContextCache = ScopeTextCache()
+    /// Recent payloads of each event class and their text (payloads often repeat).
+    private let payloadCaches: UnsafeMutablePointer<ScopeTextCache>
+    private let payloadCacheCount: Int
     private let end: Int64
     /// The chunk being merged.
     @exclusivity(unchecked)
@@ -98,10 +105,18 @@ final class BabeltraceStreamFormatter {
             offset += name.count
         }
         eventNameRanges = ranges
+        payloadCacheCount = eventNames.count
+        payloadCaches = .allocate(capacity: max(1, eventNames.count))
+        // Payloads take more distinct values than contexts: more entries (a miss costs a few
+        // word comparisons, and a cache that rarely matches turns itself off).
+        payloadCaches.initialize(repeating: ScopeTextCache(capacity: 16), count: eventNames.count)
         self.end = end ?? .max
         self.chunkBytes = chunkBytes
         cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
         streamClass = cursor.stream.streamClass
+        packetHeaderSkip = trace.compiled.packetHeaderViews?.skip
+        packetContext = cursor.stream.streamClass.packetContextViews
+        commonContext = cursor.stream.streamClass.commonContextViews
         current = FormattedChunk()
         for _ in 0..<max(1, chunksAhead) { free.append(FormattedChunk()) }
         if let begin {
@@ -116,6 +131,9 @@ final class BabeltraceStreamFormatter {
         eventNameBytes.baseAddress?.deallocate()
         cachedPacketContext.deallocate()
         commonContextCache.deallocate()
+        for i in 0..<payloadCacheCount { payloadCaches[i].deallocate() }
+        payloadCaches.deinitialize(count: payloadCacheCount)
+        payloadCaches.deallocate()
     }
 
     /// Keeps a worker formatting chunks ahead while free chunks remain.
@@ -180,6 +198,21 @@ final class BabeltraceStreamFormatter {
         return true
     }
 
+    /// `cursor.earliestFutureLossBeginning`, which changes only with the packet (the stream's
+    /// packets are fixed once indexed).
+    @exclusivity(unchecked) private var lossFloorPacket = -1
+    @exclusivity(unchecked) private var lossFloorValue = Int64.min
+
+    @inline(__always)
+    private func lossFloor() -> Int64 {
+        let packet = cursor.packetIndex
+        if packet != lossFloorPacket {
+            lossFloorPacket = packet
+            lossFloorValue = cursor.earliestFutureLossBeginning
+        }
+        return lossFloorValue
+    }
+
     /// Whether `current` still has entries to merge.
     var hasEntry: Bool { position < current.entries.count }
 
@@ -212,7 +245,7 @@ final class BabeltraceStreamFormatter {
                         if !filter(tagged) {
                             chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: 0, textLength: 0,
                                                                 classIndex: record.classIndex, kind: 3, lostCount: 0,
-                                                                since: 0, lossFloor: cursor.earliestFutureLossBeginning))
+                                                                since: 0, lossFloor: lossFloor()))
                             try cursor.advance()
                             continue
                         }
@@ -222,7 +255,7 @@ final class BabeltraceStreamFormatter {
                     chunk.entries.append(FormattedEntry(timestamp: record.timestamp, textStart: Int32(start),
                                                         textLength: Int32(chunk.text.count - start),
                                                         classIndex: record.classIndex, kind: 0, lostCount: 0, since: 0,
-                                                        lossFloor: cursor.earliestFutureLossBeginning))
+                                                        lossFloor: lossFloor()))
                 case .lostEvents(var count, let since):
                     // babeltrace2 places these reports at the beginning of their time range (the
                     // range itself is cut to --begin/--end when the warning is written).
@@ -257,18 +290,18 @@ final class BabeltraceStreamFormatter {
         guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
-        unowned(unsafe) let event = body.takeUnretainedValue()
+        let (specificContext, payload) = body._withUnsafeGuaranteedRef { ($0.specificContextViews, $0.payloadViews) }
         var decoder = start
         do {
             var first = true
-            if let context = streamClass.packetContext, context.isShown {
+            if let context = packetContext, context.isShown {
                 first = false
                 if cachedPacket != record.position.unit {
                     var packetDecoder = decoder
                     packetDecoder.position = 0
-                    if let header = trace.compiled.packetHeader { try packetDecoder.skip(header.skip) }
+                    if let header = packetHeaderSkip { try packetDecoder.skip(header) }
                     let textStart = out.count
-                    try packetDecoder.printScope(context.visitShown, to: &out)
+                    try packetDecoder.printScope(context.shown, to: &out)
                     cachedPacketContext.removeAll()
                     cachedPacketContext.append(UnsafeRawBufferPointer(rebasing: out.bytes[textStart...]))
                     cachedPacket = record.position.unit
@@ -276,7 +309,7 @@ final class BabeltraceStreamFormatter {
                     out.append(cachedPacketContext.bytes)
                 }
             }
-            if let context = streamClass.commonContext {
+            if let context = commonContext {
                 if context.isShown {
                     if !first { out.append(", ") }
                     first = false
@@ -285,19 +318,24 @@ final class BabeltraceStreamFormatter {
                     try decoder.skip(context.skip)
                 }
             }
-            if let context = event.specificContext {
+            if let context = specificContext {
                 if context.isShown {
                     if !first { out.append(", ") }
                     first = false
-                    try decoder.printScope(context.visitShown, to: &out)
+                    try decoder.printScope(context.shown, to: &out)
                 } else {
                     try decoder.skip(context.skip)
                 }
             }
-            if let payload = event.payload {
+            if let payload {
                 if payload.isShown {
                     if !first { out.append(", ") }
-                    try decoder.printScope(payload.visitShown, to: &out)
+                    let c = Int(record.classIndex)
+                    if c >= 0 && c < payloadCacheCount {
+                        try payloadCaches[c].print(payload, decoder: &decoder, to: &out)
+                    } else {
+                        try decoder.printScope(payload.shown, to: &out)
+                    }
                 } else {
                     try decoder.skip(payload.skip)
                 }

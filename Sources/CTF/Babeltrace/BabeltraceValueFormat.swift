@@ -30,12 +30,7 @@ enum BabeltraceValueFormat {
                 if rounded < 64 { v &= (1 << UInt64(rounded)) - 1 }
             }
             out.append(UInt8(ascii: "0"))
-            var digits: [UInt8] = []
-            repeat {
-                digits.append(UInt8(ascii: "0") + UInt8(v & 7))
-                v >>= 3
-            } while v != 0
-            for d in digits.reversed() { out.append(d) }
+            out.appendOctal(v)
         case .binary:
             out.append("0b")
             let width = min(64, max(1, size))
@@ -55,14 +50,26 @@ enum BabeltraceValueFormat {
 
     /// A quoted string as `print_escape_string` writes it: `\\`, `\'`, `\"`, `\?` and C escapes for
     /// control characters, `\xNN` for the others; other bytes (UTF-8 included) as they are.
-    /// Bytes `print_escape_string` changes: controls, DEL, `\`, `'`, `"`, `?`.
-    private static let escaped: UnsafePointer<Bool> = {
-        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
-        for b in 0..<256 {
-            table[b] = b < 0x20 || b == 0x7F || b == 0x5C || b == 0x27 || b == 0x22 || b == 0x3F
-        }
-        return UnsafePointer(table)
-    }()
+    /// Bytes `print_escape_string` changes: controls, DEL, `\`, `'`, `"`, `?`. Below 64 they are
+    /// the bits of `escapedBelow64`.
+    private static let escapedBelow64: UInt64 = 0xFFFF_FFFF | (1 << 0x22) | (1 << 0x27) | (1 << 0x3F)
+
+    /// Whether any byte of `word` is one `isEscaped` accepts (SWAR tests: a byte below 0x20, or
+    /// equal to one of the five others).
+    @inline(__always)
+    private static func wordHasEscaped(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let below = (word &- ones &* 0x20) & ~word & highs
+        return (below | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x27)) | hasZero(word ^ (ones &* 0x3F))
+            | hasZero(word ^ (ones &* 0x5C)) | hasZero(word ^ (ones &* 0x7F))) != 0
+    }
+
+    @inline(__always)
+    private static func isEscaped(_ b: UInt8) -> Bool {
+        b < 64 ? (escapedBelow64 >> UInt64(b)) & 1 != 0 : (b == 0x5C || b == 0x7F)
+    }
 
     @inline(__always)
     static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout TextBuffer) {
@@ -70,10 +77,17 @@ enum BabeltraceValueFormat {
         var plainStart = 0
         var i = 0
         let n = bytes.count
-        let table = escaped
+        let start = bytes.baseAddress
         while i < n {
+            // Eight plain bytes at a time (most strings have nothing to escape).
+            if n &- i >= 8, let start {
+                if !Self.wordHasEscaped(UInt64(littleEndian: (start + i).loadUnaligned(as: UInt64.self))) {
+                    i &+= 8
+                    continue
+                }
+            }
             let b = bytes[i]
-            if !table[Int(b)] {
+            if !isEscaped(b) {
                 i &+= 1
                 continue
             }

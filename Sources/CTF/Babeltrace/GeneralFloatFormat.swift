@@ -39,7 +39,8 @@ enum GeneralFloatFormat {
             exponent += 1
             scaled = scale(v, by: exponent - 5)
         }
-        var candidate = UInt64(scaled.rounded(.down))
+        // `scaled` is positive, so truncation is the floor (without a libm call).
+        var candidate = UInt64(scaled)
         let fraction = scaled - Float80(candidate)
         // Near a rounding tie the estimate cannot decide: compare exactly. (Near an integer it
         // does not matter which side the value is on: it rounds to that integer.)

@@ -6,10 +6,14 @@ struct TextBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private(set) var capacity: Int
+    /// `digitPairs`, read once here: each access to a static goes through a lazy-initialization
+    /// check that costs more than the digits.
+    private let pairs: UnsafePointer<UInt8>
 
     init(capacity: Int = 1 << 17) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
+        pairs = Self.digitPairs
     }
 
     /// Frees the storage; the buffer must not be used afterwards.
@@ -86,15 +90,22 @@ struct TextBuffer {
         bytes.withUnsafeBytes { append($0) }
     }
 
-    /// "00" to "99", for writing two digits per division.
+    /// "00" to "99", for writing two digits per division, then "00" to "FF" (at
+    /// `hexPairsOffset`), two uppercase hexadecimal digits per byte.
     private static let digitPairs: UnsafePointer<UInt8> = {
-        let pairs = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        let pairs = UnsafeMutablePointer<UInt8>.allocate(capacity: 200 + 512)
         for i in 0..<100 {
             pairs[2 * i] = UInt8(48 + i / 10)
             pairs[2 * i + 1] = UInt8(48 + i % 10)
         }
+        let hex = Array("0123456789ABCDEF".utf8)
+        for i in 0..<256 {
+            pairs[hexPairsOffset + 2 * i] = hex[i >> 4]
+            pairs[hexPairsOffset + 2 * i + 1] = hex[i & 15]
+        }
         return UnsafePointer(pairs)
     }()
+    private static let hexPairsOffset = 200
 
     /// Number of decimal digits of `value`.
     @inline(__always)
@@ -122,10 +133,46 @@ struct TextBuffer {
         count &+= digits
     }
 
-    /// Writes the digits of `value` ending just before `end`.
+    /// Writes the digits of `value` ending just before `end`: eight digits per 64-bit division,
+    /// the rest in 32-bit arithmetic (cheaper divisions by constants).
     @inline(__always)
     private func writeDigits(_ value: UInt64, end: Int) {
-        let pairs = Self.digitPairs
+        var v = value
+        var i = end
+        while v >= 100_000_000 {
+            let low = UInt32(truncatingIfNeeded: v % 100_000_000)
+            v /= 100_000_000
+            writeEightDigits(low, end: i)
+            i &-= 8
+        }
+        writeDigits32(UInt32(truncatingIfNeeded: v), end: i)
+    }
+
+    /// Exactly eight digits (zero-padded) of `value` < 10^8, ending just before `end`.
+    @inline(__always)
+    private func writeEightDigits(_ value: UInt32, end: Int) {
+        let pairs = self.pairs
+        let high = value / 10_000
+        let low = value % 10_000
+        let p = base + (end &- 8)
+        var pair = Int(truncatingIfNeeded: high / 100) &* 2
+        p[0] = pairs[pair]
+        p[1] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: high % 100) &* 2
+        p[2] = pairs[pair]
+        p[3] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: low / 100) &* 2
+        p[4] = pairs[pair]
+        p[5] = pairs[pair &+ 1]
+        pair = Int(truncatingIfNeeded: low % 100) &* 2
+        p[6] = pairs[pair]
+        p[7] = pairs[pair &+ 1]
+    }
+
+    /// The digits of `value` (no padding), ending just before `end`.
+    @inline(__always)
+    private func writeDigits32(_ value: UInt32, end: Int) {
+        let pairs = self.pairs
         var v = value
         var i = end
         while v >= 100 {
@@ -174,18 +221,34 @@ struct TextBuffer {
     @inline(__always)
     mutating func appendHexUppercase(_ value: UInt64) {
         reserve(16)
-        var digits = 1
-        var v = value >> 4
-        while v != 0 { v >>= 4; digits &+= 1 }
-        var end = count &+ digits
-        count = end
-        v = value
+        let digits = value == 0 ? 1 : (67 &- value.leadingZeroBitCount) >> 2
+        let hex = pairs + Self.hexPairsOffset
+        // Two digits per byte, from the end.
+        var i = count &+ digits
+        var v = value
+        while i &- count >= 2 {
+            let pair = Int(truncatingIfNeeded: v & 0xFF) &* 2
+            i &-= 2
+            base[i] = hex[pair]
+            base[i &+ 1] = hex[pair &+ 1]
+            v >>= 8
+        }
+        if i &- count == 1 { base[count] = hex[Int(truncatingIfNeeded: v & 0xF) &* 2 &+ 1] }
+        count &+= digits
+    }
+
+    /// Octal digits (no prefix, no padding).
+    mutating func appendOctal(_ value: UInt64) {
+        let digits = value == 0 ? 1 : (66 &- value.leadingZeroBitCount) / 3
+        reserve(digits)
+        var i = count &+ digits
+        var v = value
         repeat {
-            end &-= 1
-            let d = UInt8(truncatingIfNeeded: v & 0xF)
-            base[end] = d < 10 ? d &+ 48 : d &+ 55
-            v >>= 4
+            i &-= 1
+            base[i] = UInt8(truncatingIfNeeded: v & 7) &+ 48
+            v >>= 3
         } while v != 0
+        count &+= digits
     }
 
     /// Lowercase hexadecimal, zero-padded to `width`.

@@ -12,6 +12,8 @@ final class ScopePlans {
     /// Whether the scope's text depends on its bits alone: no field stores a value for later, sets
     /// the clock or depends on a stored value (sequence lengths, variant tags).
     let isPure: Bool
+    /// The skip and `visitShown` tables as plain pointers.
+    let views: ScopeViews
 
     /// - Parameter isEventContext: a stream event context or event context scope, whose top-level
     ///   task fields (`vtid`, `procname`, ...) the `visitAll` plan captures.
@@ -30,40 +32,52 @@ final class ScopePlans {
                     && ![.sequence, .textSequence, .skipSequence, .variant].contains(op.code)
             }
         }
+        views = ScopeViews(skip: skip.view, shown: visitShown.view, isShown: isShown, isPure: isPure,
+                           alignment: alignment)
     }
 }
 
-/// Clock cycles to nanoseconds from the origin, with the offset computed once.
+/// Clock cycles to nanoseconds from the origin, with the offset computed once. Holds plain values
+/// only, so copying it on every event touches no reference count.
 struct ClockConverter {
-    let clock: ClockClass
     /// nil when the offset itself does not fit in 64 bits (every conversion then fails).
     let offset: Int64?
-    let isOneGigahertz: Bool
+    let frequency: UInt64
 
     init(_ clock: ClockClass) {
-        self.clock = clock
         offset = clock.offsetNanoseconds
-        isOneGigahertz = clock.frequency == 1_000_000_000
+        frequency = clock.frequency
     }
 
     /// Nanoseconds from the origin, or nil when they do not fit in a signed 64-bit integer.
     @inline(__always)
     func nanoseconds(_ cycles: UInt64) -> Int64? {
         guard let offset else { return nil }
-        let value = isOneGigahertz ? cycles : clock.nanoseconds(ofCycles: cycles)
+        let value = ClockClass.nanoseconds(ofCycles: cycles, frequency: frequency)
         guard value < UInt64(Int64.max) else { return nil }
         let (total, overflow) = offset.addingReportingOverflow(Int64(value))
         return overflow ? nil : total
     }
 }
 
+/// The tables of a scope's skip and `visitShown` plans as plain pointers, for the hot paths:
+/// reading them never touches a reference count. Valid while the plans live.
+struct ScopeViews {
+    let skip: PlanView
+    let shown: PlanView
+    /// Whether babeltrace2 prints this scope.
+    let isShown: Bool
+    /// See `ScopePlans.isPure`.
+    let isPure: Bool
+    /// Alignment of the scope's structure, in bits.
+    let alignment: Int
+}
+
 final class CompiledEventClass {
     let definition: EventClassDefinition
     let specificContext: ScopePlans?
     let payload: ScopePlans?
-    /// The skip plans used on every event, unretained (this class owns them).
-    unowned(unsafe) let specificContextSkip: DecodePlan?
-    unowned(unsafe) let payloadSkip: DecodePlan?
+    /// The `visitAll` plans, unretained (this class owns them).
     unowned(unsafe) let specificContextVisitAll: DecodePlan?
     unowned(unsafe) let payloadVisitAll: DecodePlan?
     /// The `visitAll` and JSON plans' tables, read on every event without reference counting.
@@ -71,6 +85,9 @@ final class CompiledEventClass {
     let payloadAll: PlanView?
     let specificContextJSON: PlanView?
     let payloadJSON: PlanView?
+    /// The skip and shown tables of the scopes, read on every event without reference counting.
+    let specificContextViews: ScopeViews?
+    let payloadViews: ScopeViews?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
 
@@ -78,14 +95,14 @@ final class CompiledEventClass {
         self.definition = definition
         specificContext = ScopePlans(definition.specificContext, isEventContext: true)
         payload = ScopePlans(definition.payload)
-        specificContextSkip = specificContext?.skip
-        payloadSkip = payload?.skip
         specificContextVisitAll = specificContext?.visitAll
         payloadVisitAll = payload?.visitAll
         specificContextAll = specificContext?.visitAll.view
         payloadAll = payload?.visitAll.view
         specificContextJSON = specificContext?.json.view
         payloadJSON = payload?.json.view
+        specificContextViews = specificContext?.views
+        payloadViews = payload?.views
         index = definition.index
     }
 }
@@ -96,9 +113,10 @@ final class CompiledStreamClass {
     let eventHeader: ScopePlans?
     let commonContext: ScopePlans?
     let clock: ClockConverter?
-    /// The skip plans used on every event, unretained (the stream class owns them).
-    unowned(unsafe) let eventHeaderSkip: DecodePlan?
-    unowned(unsafe) let commonContextSkip: DecodePlan?
+    /// The scopes' tables as plain pointers (no reference counting on every event).
+    let packetContextViews: ScopeViews?
+    let eventHeaderViews: ScopeViews?
+    let commonContextViews: ScopeViews?
     /// Event classes by id, for ids below `denseLimit` (owned by `CompiledTrace.events`; read
     /// unretained on every event).
     private let denseEvents: UnsafeMutableBufferPointer<Unmanaged<CompiledEventClass>?>
@@ -113,8 +131,9 @@ final class CompiledStreamClass {
         packetContext = ScopePlans(streamClass.packetContext)
         eventHeader = ScopePlans(streamClass.eventHeader)
         commonContext = ScopePlans(streamClass.eventCommonContext, isEventContext: true)
-        eventHeaderSkip = eventHeader?.skip
-        commonContextSkip = commonContext?.skip
+        packetContextViews = packetContext?.views
+        eventHeaderViews = eventHeader?.views
+        commonContextViews = commonContext?.views
         clock = streamClass.defaultClock.map(ClockConverter.init)
         let mine = events.filter { $0.definition.streamClassID == streamClass.id }
         let maxDense = mine.map(\.definition.id).filter { $0 < Self.denseLimit }.max()
@@ -147,12 +166,15 @@ final class CompiledStreamClass {
 final class CompiledTrace {
     let metadata: TraceMetadata
     let packetHeader: ScopePlans?
+    /// `packetHeader`'s tables as plain pointers.
+    let packetHeaderViews: ScopeViews?
     let events: [CompiledEventClass]
     let streamClasses: [CompiledStreamClass]
 
     init(_ metadata: TraceMetadata) {
         self.metadata = metadata
         packetHeader = ScopePlans(metadata.packetHeader)
+        packetHeaderViews = packetHeader?.views
         let events = metadata.eventClasses.map(CompiledEventClass.init)
         self.events = events
         streamClasses = metadata.streamClasses.map { CompiledStreamClass($0, events: events) }

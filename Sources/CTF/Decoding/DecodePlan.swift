@@ -148,6 +148,8 @@ final class VariantTable {
 struct PlanView {
     let ops: UnsafePointer<DecodeOp>
     let count: Int
+    /// The plan's field infos, unretained.
+    let fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>
     let text: UnsafePointer<UInt8>
     let labelStarts: UnsafePointer<UInt64>
     let labelTexts: UnsafePointer<UInt64>
@@ -255,7 +257,7 @@ final class DecodePlan {
         labelCountsBuffer = Self.copy(labelCounts)
         variantSelectorsBuffer = Self.copy(variantSelectors)
         // `copy` always allocates (at least one element), so the base addresses exist.
-        view = PlanView(ops: opsBuffer.baseAddress.unsafelyUnwrapped, count: opsBuffer.count,
+        view = PlanView(ops: opsBuffer.baseAddress.unsafelyUnwrapped, count: opsBuffer.count, fields: fieldsBuffer,
                         text: textBuffer.baseAddress.unsafelyUnwrapped,
                         labelStarts: labelStartsBuffer.baseAddress.unsafelyUnwrapped,
                         labelTexts: labelTextsBuffer.baseAddress.unsafelyUnwrapped,

@@ -178,10 +178,26 @@ struct FieldDecoder {
         let start = position >> 3
         let end = limit >> 3
         guard start <= end else { throw failure("string starts past the end of the packet content") }
-        guard let nul = memchr(base + start, 0, end - start) else {
+        guard let nul = Self.firstNUL(base, from: start, end: end) else {
             throw failure("string is not terminated before the end of the packet content")
         }
-        return base.distance(to: UnsafeRawPointer(nul)) - start
+        return nul - start
+    }
+
+    /// Offset of the first zero byte in `base[from..<end]`. Most strings of a trace are short:
+    /// their first words are tested inline before calling `memchr`.
+    @inline(__always)
+    static func firstNUL(_ base: UnsafeRawPointer, from: Int, end: Int) -> Int? {
+        var i = from
+        while i &+ 8 <= end && i &- from < 32 {
+            let word = UInt64(littleEndian: (base + i).loadUnaligned(as: UInt64.self))
+            // The lowest set bit marks the first zero byte (higher bits may be false positives).
+            let zeros = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            if zeros != 0 { return i &+ (zeros.trailingZeroBitCount >> 3) }
+            i &+= 8
+        }
+        guard i < end, let nul = memchr(base + i, 0, end &- i) else { return nil }
+        return base.distance(to: UnsafeRawPointer(nul))
     }
 
     @inline(__always)
@@ -210,6 +226,12 @@ struct FieldDecoder {
     @inline(__always)
     mutating func skip(_ plan: DecodePlan) throws {
         try skip(plan.opsBuffer, plan.fieldsBuffer, plan.variantSelectorsBuffer, 0..<plan.opsBuffer.count)
+    }
+
+    /// `skip(_:)` from a plan's plain tables (no reference counting).
+    @inline(__always)
+    mutating func skip(_ view: PlanView) throws {
+        try skip(UnsafeBufferPointer(start: view.ops, count: view.count), view.fields, view.selectors, 0..<view.count)
     }
 
     /// The op range of the option that `tag` selects, from the variant op's selectors.

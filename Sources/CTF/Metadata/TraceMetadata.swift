@@ -23,6 +23,12 @@ public struct ClockClass: Sendable {
     /// double otherwise, saturating instead of overflowing).
     @inline(__always)
     public func nanoseconds(ofCycles cycles: UInt64) -> UInt64 {
+        Self.nanoseconds(ofCycles: cycles, frequency: frequency)
+    }
+
+    /// `nanoseconds(ofCycles:)` for a clock of `frequency` cycles per second.
+    @inline(__always)
+    static func nanoseconds(ofCycles cycles: UInt64, frequency: UInt64) -> UInt64 {
         if frequency == 1_000_000_000 { return cycles }
         let value = (1e9 * Double(cycles)) / Double(frequency)
         return value >= 18_446_744_073_709_551_615.0 ? UInt64.max : UInt64(value)

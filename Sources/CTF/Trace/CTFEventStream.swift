@@ -14,6 +14,12 @@ public final class CTFEventStream: EventStream {
     let streamIndex: Int
     let stream: CTFDataStream
     private let streamClass: CompiledStreamClass
+    /// The stream class's plain tables and clock, copied here so that each event reads them
+    /// without reference counting.
+    private let commonContextSkip: PlanView?
+    private let clock: ClockConverter?
+    private let packetHeaderSkip: PlanView?
+    private let packetContextSkip: PlanView?
     private let slots: UnsafeMutablePointer<UInt64>
     private let slotCount: Int
 
@@ -34,7 +40,7 @@ public final class CTFEventStream: EventStream {
     /// The current event's class when its header is decoded but not its contexts and payload
     /// (decoded by the next `advance()`, or printed by a dumper with `takeEventBody`).
     @exclusivity(unchecked)
-    private(set) unowned(unsafe) var pendingBody: CompiledEventClass?
+    private(set) var pendingBody: Unmanaged<CompiledEventClass>?
     @exclusivity(unchecked)
     private var eventStart = 0
     @exclusivity(unchecked)
@@ -54,6 +60,10 @@ public final class CTFEventStream: EventStream {
         self.streamIndex = streamIndex
         self.stream = trace.dataStreams[streamIndex]
         self.streamClass = stream.streamClass
+        commonContextSkip = stream.streamClass.commonContextViews?.skip
+        clock = stream.streamClass.clock
+        packetHeaderSkip = trace.compiled.packetHeaderViews?.skip
+        packetContextSkip = stream.streamClass.packetContextViews?.skip
         slotCount = max(1, trace.metadata.storageSlotCount)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
@@ -129,8 +139,8 @@ public final class CTFEventStream: EventStream {
         // Packet header and context again: they fill slots that events may use, and set the clock.
         d.position = 0
         if let clock = carryClock { d.clock = clock }
-        if let header = trace.compiled.packetHeader { try d.skip(header.skip) }
-        if let context = streamClass.packetContext { try d.skip(context.skip) }
+        if let header = packetHeaderSkip { try d.skip(header) }
+        if let context = packetContextSkip { try d.skip(context) }
         d.position = packet.eventsBit
         decoder = d
         hasDecoder = true
@@ -194,14 +204,14 @@ public final class CTFEventStream: EventStream {
         let clockBefore = d.clock
         let event = try CTFTrace.decodeHeader(&d, streamClass)
         var timestamp = lastTimestamp
-        if let converter = streamClass.clock {
+        if let converter = clock {
             guard let ns = converter.nanoseconds(d.clock) else {
                 throw DecodeFailure(bitPosition: start, message: "event time \(d.clock) cycles is out of range")
             }
             timestamp = ns
         }
         eventStart = start
-        pendingBody = event.takeUnretainedValue()
+        pendingBody = event
         lastTimestamp = timestamp
         return EventRecord(timestamp: timestamp, cpu: packetCPU,
                            classIndex: Int32(event._withUnsafeGuaranteedRef { $0.index }), stream: Int32(streamIndex), kind: .event,
@@ -209,12 +219,14 @@ public final class CTFEventStream: EventStream {
     }
 
     @inline(__always)
-    private func skipBody(_ event: CompiledEventClass, _ d: inout FieldDecoder) throws {
-        if let plan = streamClass.commonContextSkip { try d.skip(plan) }
-        if let plan = event.specificContextSkip { try d.skip(plan) }
-        if let plan = event.payloadSkip { try d.skip(plan) }
+    private func skipBody(_ event: Unmanaged<CompiledEventClass>, _ d: inout FieldDecoder) throws {
+        let (specificContext, payload) = event._withUnsafeGuaranteedRef { ($0.specificContextViews?.skip, $0.payloadViews?.skip) }
+        if let plan = commonContextSkip { try d.skip(plan) }
+        if let plan = specificContext { try d.skip(plan) }
+        if let plan = payload { try d.skip(plan) }
         if d.position == eventStart {
-            throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(event.definition.name)` has no bits")
+            let name = event._withUnsafeGuaranteedRef { $0.definition.name }
+            throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(name)` has no bits")
         }
     }
 
@@ -225,7 +237,7 @@ public final class CTFEventStream: EventStream {
     func beginEventBody() -> (FieldDecoder, Unmanaged<CompiledEventClass>)? {
         guard hasDecoder, let event = pendingBody else { return nil }
         pendingBody = nil
-        return (decoder, Unmanaged.passUnretained(event))
+        return (decoder, event)
     }
 
     /// Takes back the decoder, now after the event's payload.

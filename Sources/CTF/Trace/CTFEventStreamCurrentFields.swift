@@ -9,8 +9,8 @@ extension CTFEventStream: CurrentRecordDecoding {
         unowned(unsafe) let event = body.takeUnretainedValue()
         var decoder = start
         do {
-            if let plan = stream.streamClass.commonContextSkip { try decoder.skip(plan) }
-            if let plan = event.specificContextSkip { try decoder.skip(plan) }
+            if let plan = stream.streamClass.commonContextViews?.skip { try decoder.skip(plan) }
+            if let plan = event.specificContextViews?.skip { try decoder.skip(plan) }
             if let plan = event.payloadVisitAll { try decoder.visit(plan, into: &visitor) }
         } catch let failure as DecodeFailure {
             throw failEventBody(failure)

@@ -29,6 +29,38 @@ public final class PrintFormat {
         let text: UnsafeRawBufferPointer
         let argument: Expr?
         let lengthArgument: Expr?
+        /// When `argument` is a plain read of record bytes (`REC->field`, `REC->array[constant]`,
+        /// maybe cast to a pointer type): where, how many bytes (0: evaluate `argument`), and the
+        /// cast's mask. Reading them is what evaluating the argument does, without walking it.
+        var directOffset = 0
+        var directSize = 0
+        var directMask: UInt64 = .max
+    }
+
+    /// The direct read of `argument` (see `Segment.directOffset`), nil when it is not one.
+    static func directRead(_ argument: Expr?) -> (offset: Int, size: Int, mask: UInt64)? {
+        guard let a = argument else { return nil }
+        switch a.kind {
+        case .field:
+            guard let f = a.field, f.offset >= 0, [1, 2, 4, 8].contains(f.size) else { return nil }
+            return (f.offset, f.size, .max)
+        case .op:
+            guard a.op == .index, let leftArg = a.left, let rightArg = a.right,
+                  rightArg.kind == .atom, rightArg.pointee.symbolIndex < 0 else { return nil }
+            var target = leftArg
+            var cast: Expr?
+            while target.kind == .typecast, let item = target.left {
+                if cast == nil { cast = target }
+                target = item
+            }
+            guard target.kind == .field, let f = target.field, [1, 2, 4, 8].contains(f.elementSize) else { return nil }
+            // The same wrapping arithmetic as `PrintRenderer.evaluateOperator`.
+            let offset = UInt32(truncatingIfNeeded: f.offset) &+ UInt32(truncatingIfNeeded: rightArg.atomValue)
+                &* UInt32(truncatingIfNeeded: f.elementSize)
+            return (Int(offset), f.elementSize, cast?.pointerCastMask ?? .max)
+        default:
+            return nil
+        }
     }
 
     /// Segments and the storage they point into.
@@ -220,10 +252,16 @@ public final class PrintFormat {
                 default: bits = 64
                 }
                 let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-                return Segment(kind: kind, spec: spec, fastKind: kind == .number && length == nil ? spec.fastKind : 0,
-                               fastWidth: spec.width ?? 0, fastPad: spec.zeroPad ? UInt8(ascii: "0") : 0x20,
-                               valueMask: mask, signBit: 1 << UInt64(bits - 1),
-                               text: text, argument: argument, lengthArgument: length)
+                var segment = Segment(kind: kind, spec: spec, fastKind: kind == .number && length == nil ? spec.fastKind : 0,
+                                      fastWidth: spec.width ?? 0, fastPad: spec.zeroPad ? UInt8(ascii: "0") : 0x20,
+                                      valueMask: mask, signBit: 1 << UInt64(bits - 1),
+                                      text: text, argument: argument, lengthArgument: length)
+                if kind == .number, let direct = directRead(argument) {
+                    segment.directOffset = direct.offset
+                    segment.directSize = direct.size
+                    segment.directMask = direct.mask
+                }
+                return segment
             }
             switch p {
             case .literal:

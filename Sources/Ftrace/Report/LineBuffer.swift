@@ -6,11 +6,32 @@ public struct LineBuffer {
     public private(set) var base: UnsafeMutablePointer<UInt8>
     public private(set) var count = 0
     private var capacity: Int
+    /// `LineBuffer.pairs`, read once here (each access to a global goes through a lazy-initialization
+    /// check that costs about as much as the digits).
+    private let digitPairs: UnsafePointer<UInt8>
 
     public init(capacity: Int = 1 << 12) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        digitPairs = LineBuffer.pairs
     }
+
+    /// "00" to "99", for writing two digits per division, then "00" to "ff" (at `hexPairsOffset`),
+    /// two hexadecimal digits per byte.
+    private static let pairs: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200 + 512)
+        for i in 0..<100 {
+            table[2 * i] = UInt8(48 + i / 10)
+            table[2 * i + 1] = UInt8(48 + i % 10)
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        for i in 0..<256 {
+            table[hexPairsOffset + 2 * i] = hex[i >> 4]
+            table[hexPairsOffset + 2 * i + 1] = hex[i & 15]
+        }
+        return UnsafePointer(table)
+    }()
+    private static let hexPairsOffset = 200
 
     public func deallocate() { base.deallocate() }
 
@@ -86,8 +107,22 @@ public struct LineBuffer {
     public mutating func write(repeating byte: UInt8, count n: Int) {
         guard n > 0 else { return }
         reserve(n)
-        (base + count).update(repeating: byte, count: n)
+        LineBuffer.fill(base + count, byte, n)
         count += n
+    }
+
+    /// Padding is short: a loop beats a memset call.
+    @inline(__always)
+    private static func fill(_ p: UnsafeMutablePointer<UInt8>, _ byte: UInt8, _ n: Int) {
+        if n > 32 {
+            p.update(repeating: byte, count: n)
+            return
+        }
+        var i = 0
+        while i < n {
+            p[i] = byte
+            i &+= 1
+        }
     }
 
     @inline(__always)
@@ -115,16 +150,27 @@ public struct LineBuffer {
         reserve(total)
         var p = base + count
         if width > n {
-            p.update(repeating: pad, count: width - n)
+            LineBuffer.fill(p, pad, width - n)
             p += width - n
         }
+        // Two digits per division, from the end.
+        let pairs = digitPairs
         var w = value
-        var i = n - 1
-        repeat {
-            p[i] = UInt8(truncatingIfNeeded: w % 10) &+ 48
-            w /= 10
-            i -= 1
-        } while i >= 0
+        var i = n
+        while w >= 100 {
+            let pair = Int(truncatingIfNeeded: w % 100) &* 2
+            w /= 100
+            i &-= 2
+            p[i] = pairs[pair]
+            p[i &+ 1] = pairs[pair &+ 1]
+        }
+        if w >= 10 {
+            let pair = Int(truncatingIfNeeded: w) &* 2
+            p[0] = pairs[pair]
+            p[1] = pairs[pair &+ 1]
+        } else {
+            p[0] = UInt8(truncatingIfNeeded: w) &+ 48
+        }
         count += total
     }
 
@@ -150,8 +196,24 @@ public struct LineBuffer {
         reserve(total)
         var p = base + count
         if width > n {
-            p.update(repeating: UInt8(ascii: "0"), count: width - n)
+            LineBuffer.fill(p, UInt8(ascii: "0"), width - n)
             p += width - n
+        }
+        if !uppercase {
+            // Two digits per byte, from the end.
+            let pairs = digitPairs + LineBuffer.hexPairsOffset
+            var v = value
+            var i = n
+            while i >= 2 {
+                let pair = Int(truncatingIfNeeded: v & 0xFF) &* 2
+                i &-= 2
+                p[i] = pairs[pair]
+                p[i &+ 1] = pairs[pair &+ 1]
+                v >>= 8
+            }
+            if i == 1 { p[0] = pairs[Int(truncatingIfNeeded: v & 0xF) &* 2 &+ 1] }
+            count += total
+            return
         }
         let letters: UInt8 = uppercase ? 55 : 87
         var v = value

@@ -19,10 +19,15 @@ final class RenderedChunk {
         var length: Int
     }
 
+    // Used by one thread at a time (the channel hands chunks over): no dynamic exclusivity checks.
+    @exclusivity(unchecked)
     var text = LineBuffer(capacity: 1 << 20 + 4096)
+    @exclusivity(unchecked)
     var entries: [Entry] = []
     /// Set on the last chunk of a stream: the error that ended it, if any.
+    @exclusivity(unchecked)
     var error: TraceError?
+    @exclusivity(unchecked)
     var isLast = false
 
     init() { entries.reserveCapacity(8192) }

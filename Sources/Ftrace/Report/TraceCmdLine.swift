@@ -101,7 +101,8 @@ public struct TraceCmdLineWriter {
         var state: UInt8 = 0          // 0: not looked up, 1: known, 2: unknown id
         var simple = false            // render straight from `segments`
         var mayWriteNUL = true        // a `%c` conversion can put a NUL in the line
-        unowned(unsafe) var event: CatalogEvent?
+        /// Unmanaged: reading it for every record must not touch its reference count.
+        var event: Unmanaged<CatalogEvent>?
         var segments = UnsafeMutableBufferPointer<PrintFormat.Segment>(start: nil, count: 0)
         var name = UnsafeRawBufferPointer(start: nil, count: 0)
         /// `": name: "` padded to the name column.
@@ -116,8 +117,17 @@ public struct TraceCmdLineWriter {
         var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 
+    /// The text `" %5d."` of the last whole second written (times come in order, so most lines
+    /// share their second with the line before).
+    private struct SecondsCache {
+        var seconds = UInt64.max
+        var length = 0
+        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    }
+
     unowned(unsafe) let catalog: EventCatalog
     unowned(unsafe) let taskNames: TaskNames
+    private let secondsCache: UnsafeMutablePointer<SecondsCache>
     private let renderer: PrintRenderer
     private let plans: UnsafeMutablePointer<Plan>
     private let planCount: Int
@@ -160,6 +170,8 @@ public struct TraceCmdLineWriter {
         for (id, r) in ranges { planTable[id].nameColumn = UnsafeRawBufferPointer(start: pool + r.lowerBound, count: r.count) }
         plans = planTable
         nameColumns = pool
+        secondsCache = .allocate(capacity: 1)
+        secondsCache.initialize(to: SecondsCache())
         heads = .allocate(capacity: TraceCmdLineWriter.headCacheSize)
         heads.initialize(repeating: HeadCacheEntry(), count: TraceCmdLineWriter.headCacheSize)
         let layout = catalog.layout
@@ -175,6 +187,7 @@ public struct TraceCmdLineWriter {
         plans.deinitialize(count: planCount)
         plans.deallocate()
         heads.deallocate()
+        secondsCache.deallocate()
         nameColumns.deallocate()
     }
 
@@ -193,7 +206,7 @@ public struct TraceCmdLineWriter {
             p.pointee.state = 2
             return
         }
-        p.pointee.event = event
+        p.pointee.event = Unmanaged.passUnretained(event)
         let format = event.printFormat(longSize: catalog.longSize)
         p.pointee.simple = !event.failed && !event.isBinaryPrintk && format != nil
         if let format {
@@ -251,9 +264,24 @@ public struct TraceCmdLineWriter {
             }
         }
         if nanoseconds {
-            out.write(byte: 0x20)
-            out.writeDecimal(timestamp / 1_000_000_000, width: 5)
-            out.write(byte: UInt8(ascii: "."))
+            let seconds = timestamp / 1_000_000_000
+            let cache = secondsCache
+            if cache.pointee.seconds == seconds {
+                withUnsafeBytes(of: &cache.pointee.bytes) { out.write(UnsafeRawBufferPointer(rebasing: $0[0..<cache.pointee.length])) }
+            } else {
+                let start = out.count
+                out.write(byte: 0x20)
+                out.writeDecimal(seconds, width: 5)
+                out.write(byte: UInt8(ascii: "."))
+                let length = out.count - start
+                if length <= 24 {
+                    cache.pointee.seconds = seconds
+                    cache.pointee.length = length
+                    withUnsafeMutableBytes(of: &cache.pointee.bytes) {
+                        $0.copyMemory(from: UnsafeRawBufferPointer(start: out.base + start, count: length))
+                    }
+                }
+            }
             out.writeDecimal(timestamp % 1_000_000_000, width: 9, pad: UInt8(ascii: "0"))
         } else {
             out.writeDecimal(timestamp, width: 12)
@@ -268,7 +296,7 @@ public struct TraceCmdLineWriter {
                 return
             }
         } else {
-            catalog.writeInfo(of: event, record: data, raw: raw, to: &out)
+            event._withUnsafeGuaranteedRef { catalog.writeInfo(of: $0, record: data, raw: raw, to: &out) }
         }
         TraceCmdLine.finishLine(from: lineStart, infoStart: infoStart, &out)
     }

@@ -1,4 +1,5 @@
 import Glibc
+import TraceIO
 import TraceKit
 
 /// The whole of `trace-cmd report -N -t [-R] FILE` for trace.dat traces: the `cpus=N` header,
@@ -14,6 +15,9 @@ public struct TraceCmdReport {
     /// used on one thread). Rejected events print nothing; a `CPU:N [K EVENTS DROPPED]` line prints
     /// only when the event after the drop is printed, as with `trace-cmd report -F`.
     public var makeFilter: ((Int) throws -> (EventRecord) -> Bool)?
+    /// Where the lines go in large chunks, straight (e.g. to a file descriptor) instead of being
+    /// copied into the `OutputBuffer` first; what that buffer holds is flushed before each chunk.
+    public var directSink: OutputBuffer.Sink?
 
     public init(traces: [TraceDatTrace], raw: Bool, parallel: Bool? = nil) {
         self.traces = traces
@@ -93,7 +97,10 @@ public struct TraceCmdReport {
         // Merge: earliest timestamp first, ties to the earlier source (trace-cmd's order). The heap
         // compares cached keys so that ordering touches no stream object.
         let count = sources.count
-        var keys = [UInt64](repeating: .max, count: count)
+        // Plain buffers: the loop updates them for every record, without copy-on-write checks.
+        let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, count))
+        keys.initialize(repeating: .max)
+        defer { keys.deallocate() }
         let streamRefs = sources.map { Unmanaged.passUnretained($0.stream) }
         let cpus = sources.map(\.cpu)
         let traceOf = sources.map(\.trace)
@@ -104,8 +111,12 @@ public struct TraceCmdReport {
                 heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             }
         }
-        var skipPrefix = Array(repeating: false, count: count)
-        var drops = Array(repeating: PendingDrop(), count: count)
+        let skipPrefix = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(1, count))
+        skipPrefix.initialize(repeating: false)
+        defer { skipPrefix.deallocate() }
+        let drops = UnsafeMutableBufferPointer<PendingDrop>.allocate(capacity: max(1, count))
+        drops.initialize(repeating: PendingDrop())
+        defer { drops.deallocate() }
         let filters = sources.map(\.filter)
         let writers = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: raw) }
         defer { for w in writers { w.deallocate() } }
@@ -146,9 +157,7 @@ public struct TraceCmdReport {
                 }
             }
             if line.count >= 1 << 16 {
-                line.copy(to: out)
-                line.removeAll()
-                try out.flushIfNeeded()
+                try hand(&line, to: out)
             }
             do {
                 try stream.advance()
@@ -165,18 +174,25 @@ public struct TraceCmdReport {
             }
             }
         }
-        line.copy(to: out)
+        try hand(&line, to: out)
         return errors
+    }
+
+    /// Passes the lines built so far on (see `directSink`) and empties `line`.
+    private func hand(_ line: inout LineBuffer, to out: OutputBuffer) throws {
+        defer { line.removeAll() }
+        if let directSink {
+            try out.flush()
+            if line.count > 0 { try directSink(line.bytes) }
+        } else {
+            line.copy(to: out)
+            try out.flushIfNeeded()
+        }
     }
 
     /// Threads pay only when a core is free for them: on a busy machine the hand-offs cost more than
     /// they save.
-    static var coresAreIdle: Bool {
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        var load = [0.0]
-        guard cores >= 2, getloadavg(&load, 1) == 1 else { return false }
-        return load[0] < Double(cores) - 1
-    }
+    static var coresAreIdle: Bool { CoreAvailability.hasIdleCore }
 
     /// The merge when worker threads render each stream: lines arrive in chunks per stream and
     /// are interleaved by timestamp exactly as the sequential merge orders records.
@@ -193,9 +209,10 @@ public struct TraceCmdReport {
             for w in workerWriters { w.deallocate() }
             for w in mainWriters { w.deallocate() }
         }
-        // The stream with the most pages is rendered by this thread while it merges; the others by
-        // one worker each (so two CPUs keep two cores busy, not three threads).
-        let inline = (0..<count).max { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
+        // The stream with the fewest pages is rendered by this thread while it merges; the others by
+        // one worker each (so two CPUs keep two cores busy, not three threads). Merging every line
+        // is work too, so this thread takes the smaller share of rendering.
+        let inline = (0..<count).min { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
         var workers: [WorkerThread] = []
         for i in 0..<count where i != inline {
             let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
@@ -240,6 +257,9 @@ public struct TraceCmdReport {
             heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
         }
         var skipPrefix = [Bool](repeating: false, count: count)
+        // Per-source values read for every line, out of the source structs (no reference counting).
+        let cpus = sources.map(\.cpu)
+        let traceOf = sources.map(\.trace)
         var inlineDrop = PendingDrop()
         let inlineFilter = sources[inline].filter
         var line = LineBuffer(capacity: 1 << 17)
@@ -254,12 +274,12 @@ public struct TraceCmdReport {
                                 inlineDrop.hold(lost)
                             } else {
                                 line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: lost, to: &line)
+                                TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
                                 skipPrefix[top] = true
                             }
                         }
                     case .event:
-                        let t = sources[top].trace
+                        let t = traceOf[top]
                         if let filter = inlineFilter {
                             var tagged = record
                             tagged.trace = Int32(t)
@@ -267,13 +287,13 @@ public struct TraceCmdReport {
                             guard filter(tagged) else { break }
                             if let drop {
                                 line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: sources[top].cpu, count: drop, to: &line)
+                                TraceCmdLine.writeDropped(cpu: cpus[top], count: drop, to: &line)
                                 skipPrefix[top] = true
                             }
                         }
                         if !skipPrefix[top] { line.write(prefixes[top]) }
                         skipPrefix[top] = false
-                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: sources[top].cpu,
+                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: cpus[top],
                                                   timestamp: UInt64(bitPattern: record.timestamp),
                                                   nanoseconds: nanoseconds[t], to: &line)
                     }
@@ -300,15 +320,13 @@ public struct TraceCmdReport {
             case .deferred:
                 if !skipPrefix[top] { line.write(prefixes[top]) }
                 skipPrefix[top] = false
-                mainWriters[sources[top].trace].writeEvent(bytes, cpu: sources[top].cpu, timestamp: entry.timestamp,
-                                                           nanoseconds: nanoseconds[sources[top].trace], to: &line)
+                mainWriters[traceOf[top]].writeEvent(bytes, cpu: cpus[top], timestamp: entry.timestamp,
+                                                     nanoseconds: nanoseconds[traceOf[top]], to: &line)
             }
             positions[top] += 1
             }
             if line.count >= 1 << 16 {
-                line.copy(to: out)
-                line.removeAll()
-                try out.flushIfNeeded()
+                try hand(&line, to: out)
             }
             if settle(top) {
                 heap.siftDownTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
@@ -316,7 +334,7 @@ public struct TraceCmdReport {
                 heap.removeTop { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
             }
         }
-        line.copy(to: out)
+        try hand(&line, to: out)
     }
 
     private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
