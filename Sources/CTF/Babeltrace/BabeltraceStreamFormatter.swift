@@ -62,9 +62,6 @@ final class BabeltraceStreamFormatter {
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     /// Recent stream event contexts and their text.
     @exclusivity(unchecked) private var commonContextCache = ScopeTextCache()
-    /// Recent payloads of each event class and their text (payloads often repeat).
-    private let payloadCaches: UnsafeMutablePointer<ScopeTextCache>
-    private let payloadCacheCount: Int
     private let end: Int64
     /// The chunk being merged.
     @exclusivity(unchecked)
@@ -105,11 +102,6 @@ final class BabeltraceStreamFormatter {
             offset += name.count
         }
         eventNameRanges = ranges
-        payloadCacheCount = eventNames.count
-        payloadCaches = .allocate(capacity: max(1, eventNames.count))
-        // Payloads take more distinct values than contexts: more entries (a miss costs a few
-        // word comparisons, and a cache that rarely matches turns itself off).
-        payloadCaches.initialize(repeating: ScopeTextCache(capacity: 16), count: eventNames.count)
         self.end = end ?? .max
         self.chunkBytes = chunkBytes
         cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
@@ -131,9 +123,6 @@ final class BabeltraceStreamFormatter {
         eventNameBytes.baseAddress?.deallocate()
         cachedPacketContext.deallocate()
         commonContextCache.deallocate()
-        for i in 0..<payloadCacheCount { payloadCaches[i].deallocate() }
-        payloadCaches.deinitialize(count: payloadCacheCount)
-        payloadCaches.deallocate()
     }
 
     /// Keeps a worker formatting chunks ahead while free chunks remain.
@@ -330,12 +319,7 @@ final class BabeltraceStreamFormatter {
             if let payload {
                 if payload.isShown {
                     if !first { out.append(", ") }
-                    let c = Int(record.classIndex)
-                    if c >= 0 && c < payloadCacheCount {
-                        try payloadCaches[c].print(payload, decoder: &decoder, to: &out)
-                    } else {
-                        try decoder.printScope(payload.shown, to: &out)
-                    }
+                    try decoder.printScope(payload.shown, to: &out)
                 } else {
                     try decoder.skip(payload.skip)
                 }

@@ -5,8 +5,7 @@ import Glibc
 /// find its end, its bytes compared with those of the cached instances, and a match's text reused.
 ///
 /// Only pure scopes are cached (their text depends on their bits alone), when they start on a byte
-/// (structure alignment makes the layout inside the same wherever the scope starts). A cache that
-/// rarely matches (a payload whose values change with every event) turns itself off.
+/// (structure alignment makes the layout inside the same wherever the scope starts).
 struct ScopeTextCache {
     private struct Entry {
         var keyLength: Int
@@ -18,18 +17,8 @@ struct ScopeTextCache {
     private var next = 0
     /// The entry that matched last (searched first).
     private var lastHit = 0
-    /// Matches among the first `trialLength` lookups; too few turn the cache off.
-    private var lookups = 0
-    private var hits = 0
-    private var disabled = false
-    private static let trialLength = 256
-    /// Entries kept (most recent), at most 64.
-    private let capacity: Int
+    private static let capacity = 8
     private static let maximumKeyLength = 512
-
-    init(capacity: Int = 8) {
-        self.capacity = min(64, max(1, capacity))
-    }
 
     func deallocate() {
         for entry in entries { entry.storage.deallocate() }
@@ -39,22 +28,12 @@ struct ScopeTextCache {
     @inline(__always)
     mutating func print(_ scope: ScopeViews, decoder: inout FieldDecoder, to out: inout TextBuffer) throws {
         let start = BitReader.align(decoder.position, scope.alignment)
-        guard scope.isPure, !disabled, start & 7 == 0 else {
+        guard scope.isPure, start & 7 == 0 else {
             try decoder.printScope(scope.shown, to: &out)
             return
-        }
-        if lookups < Self.trialLength {
-            lookups &+= 1
-            if lookups == Self.trialLength && hits < Self.trialLength / 4 { disabled = true }
         }
         var probe = decoder
-        do {
-            try probe.skip(scope.skip)
-        } catch {
-            // Damage: printing the scope meets it too, and names it the way it always does.
-            try decoder.printScope(scope.shown, to: &out)
-            return
-        }
+        try probe.skip(scope.skip)
         let end = probe.position
         let from = start >> 3
         let length = ((end + 7) >> 3) - from
@@ -77,7 +56,6 @@ struct ScopeTextCache {
                 out.append(UnsafeRawBufferPointer(start: entry.storage.base + length, count: entry.storage.count - length))
                 decoder.position = end
                 lastHit = probeIndex
-                hits &+= 1
                 return
             }
             probeIndex = probeIndex + 1 == count ? 0 : probeIndex + 1
@@ -86,11 +64,11 @@ struct ScopeTextCache {
         let textStart = out.count
         try decoder.printScope(scope.shown, to: &out)
         let text = UnsafeRawBufferPointer(rebasing: out.bytes[textStart...])
-        if entries.count < capacity {
+        if entries.count < Self.capacity {
             entries.append(Entry(keyLength: 0, storage: TextBuffer(capacity: 256)))
         }
         let slot = next
-        next = (next + 1) % capacity
+        next = (next + 1) % Self.capacity
         entries[slot].storage.removeAll()
         entries[slot].storage.append(UnsafeRawBufferPointer(start: key, count: length))
         entries[slot].storage.append(text)
