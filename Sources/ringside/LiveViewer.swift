@@ -171,13 +171,14 @@ final class LiveViewer {
             }
             let redraw = controller.tick(until: MonotonicClock.now() + 8_000_000)
             if !redraw.isEmpty { pending = true }
-            // Following: the newest record is selected and the timeline pans to keep it in view.
-            if following && controller.state.prompt == nil && controller.state.overlay == nil
-                && controller.model.rowCount > 0 && controller.state.cursorTime != controller.model.traceEnd {
-                controller.setCursor(time: controller.model.traceEnd)
-                pending = true
-            }
             if pending && MonotonicClock.now() - lastDraw >= dataRedrawNanoseconds {
+                // Following: the newest record is selected and the timeline pans to keep it in
+                // view. Done only when a frame is drawn: finding the row reads records from the
+                // nearest checkpoint, so once per frame rather than once per page.
+                if following && controller.state.prompt == nil && controller.state.overlay == nil
+                    && controller.model.rowCount > 0 && controller.state.cursorTime != controller.model.traceEnd {
+                    controller.setCursor(time: controller.model.traceEnd)
+                }
                 draw(full: false)
                 lastDraw = MonotonicClock.now()
                 pending = false
