@@ -597,16 +597,27 @@ struct MetadataBuilder {
         metadata.clocks.append(clock)
     }
 
+    /// Visits the declarations of a `trace`, `stream` or `event` block and hands each attribute to
+    /// `body`; an attribute given twice is an error. Returns the attribute names seen.
+    @discardableResult
+    private mutating func forEachAttribute(of block: TSDLBlock, kind: String,
+                                           _ body: (inout MetadataBuilder, TSDLAssignment) throws -> Void) throws -> Set<String> {
+        var seen: Set<String> = []
+        for entry in block.entries {
+            guard case .assignment(let a) = entry else {
+                try visitDeclaration(entry, in: nil)
+                continue
+            }
+            if seen.contains(a.name) { throw a.location.error("duplicate attribute `\(a.name)` in \(kind) block") }
+            seen.insert(a.name)
+            try body(&self, a)
+        }
+        return seen
+    }
+
     private mutating func visitTrace(_ block: TSDLBlock) throws {
         try withScope { builder in
-            var seen: Set<String> = []
-            for entry in block.entries {
-                guard case .assignment(let a) = entry else {
-                    try builder.visitDeclaration(entry, in: nil)
-                    continue
-                }
-                if seen.contains(a.name) { throw a.location.error("duplicate attribute `\(a.name)` in trace block") }
-                seen.insert(a.name)
+            let seen = try builder.forEachAttribute(of: block, kind: "trace") { builder, a in
                 switch a.name {
                 case "major":
                     let v = try builder.unsignedValue(a)
@@ -619,7 +630,7 @@ struct MetadataBuilder {
                 case "uuid": builder.metadata.uuid = try builder.uuidValue(a)
                 case "byte_order": break  // read before everything else
                 case "packet.header": builder.metadata.packetHeader = try builder.scopeType(a)
-                default: continue
+                default: break
                 }
             }
             if !seen.contains("major") { throw block.location.error("missing `major` attribute in trace block") }
@@ -631,14 +642,7 @@ struct MetadataBuilder {
         let stream = StreamClass()
         var hasID = false
         try withScope { builder in
-            var seen: Set<String> = []
-            for entry in block.entries {
-                guard case .assignment(let a) = entry else {
-                    try builder.visitDeclaration(entry, in: nil)
-                    continue
-                }
-                if seen.contains(a.name) { throw a.location.error("duplicate attribute `\(a.name)` in stream block") }
-                seen.insert(a.name)
+            try builder.forEachAttribute(of: block, kind: "stream") { builder, a in
                 switch a.name {
                 case "id":
                     stream.id = try builder.unsignedValue(a)
@@ -658,7 +662,7 @@ struct MetadataBuilder {
                     try builder.autoMapClock(in: context, fieldName: "timestamp_begin", at: a.location)
                     try builder.autoMapClock(in: context, fieldName: "timestamp_end", at: a.location)
                     stream.packetContext = context
-                default: continue
+                default: break
                 }
             }
         }
@@ -688,14 +692,7 @@ struct MetadataBuilder {
         var streamID: UInt64?
         var hasID = false
         try withScope { builder in
-            var seen: Set<String> = []
-            for entry in block.entries {
-                guard case .assignment(let a) = entry else {
-                    try builder.visitDeclaration(entry, in: nil)
-                    continue
-                }
-                if seen.contains(a.name) { throw a.location.error("duplicate attribute `\(a.name)` in event block") }
-                seen.insert(a.name)
+            try builder.forEachAttribute(of: block, kind: "event") { builder, a in
                 switch a.name {
                 case "name": break
                 case "id":
@@ -712,7 +709,7 @@ struct MetadataBuilder {
                 case "model.emf.uri":
                     let uri = try builder.stringValue(a)
                     if !uri.isEmpty { event.emfURI = uri }
-                default: continue
+                default: break
                 }
             }
         }
