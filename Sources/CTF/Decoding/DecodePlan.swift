@@ -510,6 +510,21 @@ private final class PlanCompiler {
         }
     }
 
+    /// An array or sequence: its op, then its element's ops, the op's `end` after them.
+    private func compileContainer(_ container: DecodeOp, name: String, element: FieldType, visited: Bool) {
+        var op = container
+        let begin = ops.count
+        if visited { op.flags.insert(.visited) }
+        op.info = addInfo(FieldInfo(name: name))
+        named(&op, name)
+        ops.append(op)
+        role = .element
+        depth += 1
+        compile(element, name: "")
+        depth -= 1
+        ops[begin].end = Int32(ops.count)
+    }
+
     private func compile(_ type: FieldType, name: String) {
         let visited = visits(type)
         switch type {
@@ -605,17 +620,8 @@ private final class PlanCompiler {
                 ops.append(DecodeOp(code: .skip, alignment: Int32(clamping: layout.alignment), operand: UInt64(layout.bits)))
                 return
             }
-            let begin = ops.count
-            var op = DecodeOp(code: .array, alignment: Int32(clamping: array.alignment), operand: array.length)
-            if visited { op.flags.insert(.visited) }
-            op.info = addInfo(FieldInfo(name: name))
-            named(&op, name)
-            ops.append(op)
-            role = .element
-            depth += 1
-            compile(array.element, name: "")
-            depth -= 1
-            ops[begin].end = Int32(ops.count)
+            compileContainer(DecodeOp(code: .array, alignment: Int32(clamping: array.alignment), operand: array.length),
+                             name: name, element: array.element, visited: visited)
         case let sequence as SequenceType:
             let slot = Int32(sequence.lengthType?.integerType?.storageSlot ?? -1)
             if sequence.isText {
@@ -634,17 +640,8 @@ private final class PlanCompiler {
                                     alignment: Int32(clamping: element.alignment), slot: slot))
                 return
             }
-            let begin = ops.count
-            var op = DecodeOp(code: .sequence, alignment: Int32(clamping: sequence.alignment), slot: slot)
-            if visited { op.flags.insert(.visited) }
-            op.info = addInfo(FieldInfo(name: name))
-            named(&op, name)
-            ops.append(op)
-            role = .element
-            depth += 1
-            compile(sequence.element, name: "")
-            depth -= 1
-            ops[begin].end = Int32(ops.count)
+            compileContainer(DecodeOp(code: .sequence, alignment: Int32(clamping: sequence.alignment), slot: slot),
+                             name: name, element: sequence.element, visited: visited)
         case let variant as VariantType:
             let tag = variant.tagType
             let table = VariantTable(selectors: variant.selectors, isSigned: tag?.container.isSigned ?? false,
