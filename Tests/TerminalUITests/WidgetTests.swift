@@ -51,6 +51,23 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(ascii.line(1), "CPU 0   #        .")
     }
 
+    func testTheCursorGivesWayToRulerLabelsButShowsInTheLanes() throws {
+        let m = try TestTraces.model(TestTraces.density())
+        var free = CellBuffer(width: 40, height: 2)
+        TimelineWidget(activity: m.activity, laneCount: 1, labelWidth: 8, viewStart: 0, viewEnd: 1000,
+                       traceStart: 0, cursorTime: nil, glyphs: .ascii, taskColors: false)
+            .render(into: &free, area: free.bounds)
+        // A cursor on the first label's digit leaves the label whole; the lane shows the line.
+        let labelColumn = try XCTUnwrap(free.line(0).firstIndex(of: "0").map { free.line(0).distance(from: free.line(0).startIndex, to: $0) })
+        let time = Int64((labelColumn - 8) * 1000 / 32 + 16)  // the middle of that column
+        var buffer = CellBuffer(width: 40, height: 2)
+        TimelineWidget(activity: m.activity, laneCount: 1, labelWidth: 8, viewStart: 0, viewEnd: 1000,
+                       traceStart: 0, cursorTime: time, glyphs: .ascii, taskColors: false)
+            .render(into: &buffer, area: buffer.bounds)
+        XCTAssertEqual(buffer.line(0), free.line(0), "cursor at \(time) column \(labelColumn)\n\(buffer.line(0))\n\(buffer.line(1))")
+        XCTAssertEqual(buffer[labelColumn, 1].role, .cursor)
+    }
+
     func testRulerScaleAndLabels() {
         let s = TimelineWidget.rulerScale(span: 1_000_000, width: 100, maxOffset: 1_000_000)
         XCTAssertEqual(s.step, 100_000)

@@ -106,6 +106,12 @@ public struct TimelineWidget {
             for y in (area.y + 1)...max(area.y + 1, bottom) where y <= bottom && y < area.maxY {
                 buffer[column, y] = Cell(glyphs.vertical, role: role)
             }
+            // On the ruler the cursor gives way to the time labels (the lanes still show it);
+            // markers always show their letter.
+            let under = buffer[column, area.y].scalar
+            if role == .cursor && (under.properties.isAlphabetic || ("0"..."9").contains(under) || under == ".") {
+                continue
+            }
             let mark: Unicode.Scalar = role == .markerA ? "A" : (role == .markerB ? "B" : glyphs.vertical)
             buffer[column, area.y] = Cell(mark, role: role)
         }
