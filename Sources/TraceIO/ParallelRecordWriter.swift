@@ -7,8 +7,9 @@ import TraceKit
 /// and this thread interleaves the formatted records exactly as `EventMerger` orders them (time,
 /// then the set's tie-break, then stream order). The output is the same with any number of threads.
 ///
-/// Errors behave as in a merge loop over `TraceSet.makeMerger()`: a stream that cannot be opened
-/// fails before anything is written; a stream that fails later stops the output at the place of
+/// Errors behave as in a merge loop over `TraceSet.makeMerger()`: a stream that yields no record
+/// at all (it cannot be opened: damage before its first record) is left out and its error thrown
+/// once everything else was written; a stream that fails later stops the output at the place of
 /// its failure in merge order, after everything before it was written (and flushed).
 public final class ParallelRecordWriter {
     /// Tells whether a record is written (one instance per stream, called on that stream's thread).
@@ -53,13 +54,15 @@ public final class ParallelRecordWriter {
         }
         for s in sources { s.startProducing(on: queue) }
         var merge = SourceMerge(sources: sources, tieBreak: set.tieBreak)
-        // Every stream's first chunk: a stream that cannot be opened fails before any output.
+        // Every stream's first chunk. A stream that fails before its first record is left out:
+        // the others are written, then its error is reported.
+        var unopened: Error?
         for (i, s) in sources.enumerated() {
             s.takeNextChunk(on: queue)
             if s.hasEntry {
                 merge.push(i, timestamp: s.chunk.records[0].timestamp)
-            } else if let failure = s.chunk.failure {
-                throw failure
+            } else if let failure = s.chunk.failure, unopened == nil {
+                unopened = failure
             }
         }
         while let top = merge.top {
@@ -90,6 +93,10 @@ public final class ParallelRecordWriter {
                 }
             }
             merge.replaceTop(timestamp: s.chunk.records[s.position].timestamp)
+        }
+        if let unopened {
+            try out.flush()
+            throw unopened
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TraceIO
 import TraceKit
 import XCTest
 @testable import Ftrace
@@ -96,6 +97,15 @@ final class TraceDatDamageTests: XCTestCase {
         while !indexer.step(maxRecords: 10_000) {}
         XCTAssertEqual(indexer.index.recordCount, records)
         XCTAssertTrue(indexer.index.errors.contains { $0.contains("truncated") }, "\(indexer.index.errors)")
+        // JSON Lines: the readable streams are written, then the error is reported.
+        for parallel in [false, true] {
+            var lines = 0
+            let out = OutputBuffer(flushThreshold: 1 << 12) { lines += $0.filter { $0 == 0x0A }.count }
+            let writer = ParallelRecordWriter(set: set) { JSONStreamFormatter(set: set, trace: $0) }
+            writer.parallel = parallel
+            XCTAssertThrowsError(try writer.write(to: out)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+            XCTAssertEqual(lines, records)
+        }
     }
 
     func testVersion7WithEveryOptionSectionKeepsNamesAndAddsNoWarning() throws {
