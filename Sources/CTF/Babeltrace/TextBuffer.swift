@@ -107,90 +107,11 @@ struct TextBuffer {
     }()
     private static let hexPairsOffset = 200
 
-    /// Number of decimal digits of `value`.
-    @inline(__always)
-    static func decimalDigits(_ value: UInt64) -> Int {
-        var n = 1
-        var t = value
-        if t >= 10_000_000_000_000_000 { n &+= 16; t /= 10_000_000_000_000_000 }
-        if t >= 100_000_000 { n &+= 8; t /= 100_000_000 }
-        if t >= 10_000 { n &+= 4; t /= 10_000 }
-        if t >= 100 { n &+= 2; t /= 100 }
-        if t >= 10 { n &+= 1 }
-        return n
-    }
-
-    /// Decimal digits of `value`.
+    /// Decimal digits of `value` (TraceKit's digit-pair conversion).
     @inline(__always)
     mutating func appendDecimal(_ value: UInt64) {
-        if value < 10 {
-            append(UInt8(truncatingIfNeeded: value) &+ 48)
-            return
-        }
-        let digits = Self.decimalDigits(value)
-        reserve(digits)
-        writeDigits(value, end: count &+ digits)
-        count &+= digits
-    }
-
-    /// Writes the digits of `value` ending just before `end`: eight digits per 64-bit division,
-    /// the rest in 32-bit arithmetic (cheaper divisions by constants).
-    @inline(__always)
-    private func writeDigits(_ value: UInt64, end: Int) {
-        var v = value
-        var i = end
-        while v >= 100_000_000 {
-            let low = UInt32(truncatingIfNeeded: v % 100_000_000)
-            v /= 100_000_000
-            writeEightDigits(low, end: i)
-            i &-= 8
-        }
-        writeDigits32(UInt32(truncatingIfNeeded: v), end: i)
-    }
-
-    /// Exactly eight digits (zero-padded) of `value` < 10^8, ending just before `end`.
-    @inline(__always)
-    private func writeEightDigits(_ value: UInt32, end: Int) {
-        let pairs = self.pairs
-        let high = value / 10_000
-        let low = value % 10_000
-        let p = base + (end &- 8)
-        var pair = Int(truncatingIfNeeded: high / 100) &* 2
-        p[0] = pairs[pair]
-        p[1] = pairs[pair &+ 1]
-        pair = Int(truncatingIfNeeded: high % 100) &* 2
-        p[2] = pairs[pair]
-        p[3] = pairs[pair &+ 1]
-        pair = Int(truncatingIfNeeded: low / 100) &* 2
-        p[4] = pairs[pair]
-        p[5] = pairs[pair &+ 1]
-        pair = Int(truncatingIfNeeded: low % 100) &* 2
-        p[6] = pairs[pair]
-        p[7] = pairs[pair &+ 1]
-    }
-
-    /// The digits of `value` (no padding), ending just before `end`.
-    @inline(__always)
-    private func writeDigits32(_ value: UInt32, end: Int) {
-        let pairs = self.pairs
-        var v = value
-        var i = end
-        while v >= 100 {
-            let pair = Int(truncatingIfNeeded: v % 100) &* 2
-            v /= 100
-            i &-= 2
-            base[i] = pairs[pair]
-            base[i &+ 1] = pairs[pair &+ 1]
-        }
-        if v >= 10 {
-            let pair = Int(truncatingIfNeeded: v) &* 2
-            i &-= 2
-            base[i] = pairs[pair]
-            base[i &+ 1] = pairs[pair &+ 1]
-        } else {
-            i &-= 1
-            base[i] = UInt8(truncatingIfNeeded: v) &+ 48
-        }
+        reserve(20)
+        count &+= DecimalDigits.write(value, to: base + count)
     }
 
     @inline(__always)
@@ -206,15 +127,14 @@ struct TextBuffer {
     /// Exactly `width` decimal digits, zero-padded (`value` must fit).
     @inline(__always)
     mutating func appendZeroPadded(_ value: UInt64, width: Int) {
-        reserve(width)
-        let digits = Self.decimalDigits(value)
+        reserve(max(width, 20))
+        let digits = DecimalDigits.count(value)
         var i = count
         while i < count &+ width &- digits {
             base[i] = 48
             i &+= 1
         }
-        writeDigits(value, end: count &+ width)
-        count &+= width
+        count = i &+ DecimalDigits.write(value, to: base + i)
     }
 
     /// Uppercase hexadecimal digits (no prefix, no padding).
