@@ -125,59 +125,23 @@ public struct LineBuffer {
         }
     }
 
-    @inline(__always)
-    private static func digitCount(_ v: UInt64) -> Int {
-        if v < 10 { return 1 }
-        if v < 100 { return 2 }
-        if v < 1_000 { return 3 }
-        if v < 10_000 { return 4 }
-        if v < 100_000 { return 5 }
-        if v < 1_000_000 { return 6 }
-        if v < 10_000_000 { return 7 }
-        if v < 100_000_000 { return 8 }
-        if v < 1_000_000_000 { return 9 }
-        var n = 10
-        var w = v / 10_000_000_000
-        while w > 0 { w /= 10; n += 1 }
-        return n
-    }
-
-    /// Decimal digits of `value`, right-aligned in `width` with `pad`.
+    /// Decimal digits of `value`, right-aligned in `width` with `pad` (TraceKit's digit-pair
+    /// conversion).
     @inline(__always)
     public mutating func writeDecimal(_ value: UInt64, width: Int = 0, pad: UInt8 = 0x20) {
-        let n = LineBuffer.digitCount(value)
-        let total = max(n, width)
-        reserve(total)
-        var p = base + count
+        let n = DecimalDigits.count(value)
+        reserve(max(20, width))
         if width > n {
-            LineBuffer.fill(p, pad, width - n)
-            p += width - n
+            LineBuffer.fill(base + count, pad, width - n)
+            count += width - n
         }
-        // Two digits per division, from the end.
-        let pairs = digitPairs
-        var w = value
-        var i = n
-        while w >= 100 {
-            let pair = Int(truncatingIfNeeded: w % 100) &* 2
-            w /= 100
-            i &-= 2
-            p[i] = pairs[pair]
-            p[i &+ 1] = pairs[pair &+ 1]
-        }
-        if w >= 10 {
-            let pair = Int(truncatingIfNeeded: w) &* 2
-            p[0] = pairs[pair]
-            p[1] = pairs[pair &+ 1]
-        } else {
-            p[0] = UInt8(truncatingIfNeeded: w) &+ 48
-        }
-        count += total
+        count += DecimalDigits.write(value, to: base + count)
     }
 
     /// Decimal digits of a signed value.
     public mutating func writeDecimal(_ value: Int64, width: Int = 0, pad: UInt8 = 0x20) {
         guard value < 0 else { writeDecimal(UInt64(value), width: width, pad: pad); return }
-        let digits = OutputBuffer.decimalDigitCount(value.magnitude) + 1
+        let digits = DecimalDigits.count(value.magnitude) + 1
         if pad == UInt8(ascii: "0") {
             write(byte: UInt8(ascii: "-"))
             writeDecimal(value.magnitude, width: width - 1, pad: pad)
