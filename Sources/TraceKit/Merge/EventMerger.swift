@@ -113,27 +113,10 @@ public final class EventMerger {
     }
 
     private func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
+        IndexHeap.siftUp(&heap, from: start, by: precedes)
     }
 
     private func siftDown(_ start: Int) {
-        var parent = start
-        let count = heap.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { return }
-            var best = left
-            let right = left + 1
-            if right < count && precedes(heap[right], heap[left]) { best = right }
-            guard precedes(heap[best], heap[parent]) else { return }
-            heap.swapAt(best, parent)
-            parent = best
-        }
+        IndexHeap.siftDown(&heap, from: start, by: precedes)
     }
 }
