@@ -208,8 +208,15 @@ final class NavigationScaleTests: XCTestCase {
     }
 
     func testStreamErrorsLeaveTheMergeLikeEventMerger() throws {
+        // Failing at once, in the middle, and just before the end.
+        for after in [1, 1_234, 8_999] {
+            try checkStreamError(after: after)
+        }
+    }
+
+    private func checkStreamError(after: Int) throws {
         let inner = makeTrace(streams: 3, records: 9_000)
-        let damaged = FailingTrace(inner, failingStream: 1, after: 1_234)
+        let damaged = FailingTrace(inner, failingStream: 1, after: after)
         let set = TraceSet(traces: [damaged])
         var expected: [EventRecord] = []
         var errors = 0

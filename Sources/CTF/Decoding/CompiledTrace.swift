@@ -73,6 +73,40 @@ struct ScopeViews {
     let alignment: Int
 }
 
+/// Bits taken by scopes whose fields all have fixed sizes and no effects, when they start at a
+/// multiple of `alignment` bits (their padding is then fixed too): such an event body is skipped
+/// in one step instead of op by op.
+struct FixedLayout: Equatable {
+    let alignment: Int
+    let bits: Int
+
+    /// The layout of `plans` (skip plans) read one after the other, nil unless all are fixed.
+    init?(_ plans: [DecodePlan?]) {
+        var position = 0
+        var alignment = 1
+        for plan in plans {
+            guard let plan else { continue }
+            for op in plan.opsBuffer {
+                let a = max(1, Int(op.alignment))
+                switch op.code {
+                case .skip:
+                    position = BitReader.align(position, a)
+                    position += Int(op.operand)
+                case .structBegin:
+                    position = BitReader.align(position, a)
+                case .structEnd:
+                    break
+                default:
+                    return nil
+                }
+                alignment = max(alignment, a)
+            }
+        }
+        self.alignment = alignment
+        bits = position
+    }
+}
+
 final class CompiledEventClass {
     let definition: EventClassDefinition
     let specificContext: ScopePlans?
@@ -90,6 +124,9 @@ final class CompiledEventClass {
     let payloadViews: ScopeViews?
     /// Index in `TraceMetadata.eventClasses`.
     let index: Int
+    /// The fixed layout of the stream's common context, this class's context and its payload
+    /// together, when they have one (set by the stream class).
+    fileprivate(set) var fixedBody: FixedLayout?
 
     init(_ definition: EventClassDefinition) {
         self.definition = definition
@@ -141,6 +178,7 @@ final class CompiledStreamClass {
         denseCount = dense.count
         var sparse: [UInt64: CompiledEventClass] = [:]
         for event in mine {
+            event.fixedBody = FixedLayout([commonContext?.skip, event.specificContext?.skip, event.payload?.skip])
             if event.definition.id < Self.denseLimit { dense[Int(event.definition.id)] = event } else { sparse[event.definition.id] = event }
         }
         denseEvents = .allocate(capacity: max(1, dense.count))

@@ -220,6 +220,11 @@ public final class CTFEventStream: EventStream {
 
     @inline(__always)
     private func skipBody(_ event: Unmanaged<CompiledEventClass>, _ d: inout FieldDecoder) throws {
+        if let fixed = event._withUnsafeGuaranteedRef({ $0.fixedBody }), fixed.bits > 0,
+           d.position & (fixed.alignment &- 1) == 0, d.position &+ fixed.bits <= d.limit {
+            d.position &+= fixed.bits
+            return
+        }
         let (specificContext, payload) = event._withUnsafeGuaranteedRef { ($0.specificContextViews?.skip, $0.payloadViews?.skip) }
         if let plan = commonContextSkip { try d.skip(plan) }
         if let plan = specificContext { try d.skip(plan) }

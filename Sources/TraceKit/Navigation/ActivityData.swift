@@ -42,6 +42,18 @@ public struct ActivityData {
     public private(set) var lastTime: Int64 = .min
     /// Lost ranges kept at most (damaged traces could report one per packet).
     static let lostLimit = 1 << 16
+    /// Per lane, events counted in its latest bucket but not yet added to it: most events fall in
+    /// the bucket of the one before on their lane, and are then counted here in a few
+    /// instructions. Added to the buckets before they are read or reshaped (`flushPending`).
+    private var pending: [PendingEvents] = []
+
+    private struct PendingEvents {
+        var bucket = -1
+        /// Time range of `bucket` (empty when none).
+        var start: Int64 = 0
+        var end: Int64 = 0
+        var events: UInt32 = 0
+    }
 
     public init() {}
 
@@ -75,6 +87,7 @@ public struct ActivityData {
         self.recordsNoted = recordsNoted
         self.lastTime = lastTime
         switched = Array(repeating: hasScheduler, count: keys.count)
+        pending = Array(repeating: PendingEvents(), count: keys.count)
     }
 
     // MARK: - Grid
@@ -101,6 +114,7 @@ public struct ActivityData {
     }
 
     private mutating func coarsen() {
+        flushPending()
         width *= 2
         for lane in buckets.indices {
             let old = buckets[lane]
@@ -139,6 +153,7 @@ public struct ActivityData {
         running.append(-1)
         runningSince.append(.min)
         switched.append(false)
+        pending.append(PendingEvents())
         let newCapacity = max(64, min(Self.maxBucketsPerLane, Self.budget / keys.count))
         if newCapacity < capacity {
             capacity = newCapacity
@@ -178,15 +193,42 @@ public struct ActivityData {
     // MARK: - Building
 
     mutating func addEvent(_ record: EventRecord) {
+        let time = record.timestamp
+        if record.cpu >= 0, Int(record.cpu) < laneOfCPU.count {
+            let lane = laneOfCPU[Int(record.cpu)]
+            if lane >= 0, time >= pending[lane].start, time < pending[lane].end {
+                pending[lane].events &+= 1
+                recordsNoted += 1
+                laneEvents[lane] += 1
+                if time > lastTime { lastTime = time }
+                return
+            }
+        }
         recordsNoted += 1
-        fit(record.timestamp)
+        fit(time)
         guard let lane = laneCreating(for: record) else { return }
-        lastTime = max(lastTime, record.timestamp)
-        let b = bucket(of: record.timestamp)
+        lastTime = max(lastTime, time)
+        let b = bucket(of: time)
         extend(lane, to: b)
+        flushPending(lane)
         buckets[lane][b].events &+= 1
+        pending[lane] = PendingEvents(bucket: b, start: start(ofBucket: b), end: start(ofBucket: b + 1), events: 0)
         laneEvents[lane] += 1
-        if firstEvent[lane] == nil { firstEvent[lane] = record.timestamp }
+        if firstEvent[lane] == nil { firstEvent[lane] = time }
+    }
+
+    /// Adds `lane`'s pending events to their bucket.
+    @inline(__always)
+    private mutating func flushPending(_ lane: Int) {
+        let p = pending[lane]
+        guard p.bucket >= 0 else { return }
+        if p.events > 0 { buckets[lane][p.bucket].events &+= p.events }
+        pending[lane] = PendingEvents()
+    }
+
+    /// Adds every lane's pending events to their buckets.
+    private mutating func flushPending() {
+        for lane in pending.indices { flushPending(lane) }
     }
 
     mutating func addLost(_ record: EventRecord, _ range: LostRange) {
@@ -235,6 +277,7 @@ public struct ActivityData {
 
     /// Counts every lane's running task up to the latest time (before handing out a copy).
     mutating func settle() {
+        flushPending()
         guard lastTime > .min else { return }
         for lane in keys.indices where running[lane] >= 0 { account(lane, upTo: lastTime) }
     }

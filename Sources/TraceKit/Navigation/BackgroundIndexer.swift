@@ -108,7 +108,7 @@ public final class BackgroundIndexer {
             if wasFirst {
                 // Once the first screen has its records: the time range, which may need every
                 // packet header (readers indexing lazily), read here rather than by the viewer.
-                let range = TimeRangeProbe.range(of: builder.set)
+                let range = builder.whileStreamsIdle { TimeRangeProbe.range(of: builder.set) }
                 channel.lock.sync {
                     channel.timeRange = range
                     channel.timeRangeKnown = true

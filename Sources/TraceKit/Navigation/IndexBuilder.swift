@@ -3,167 +3,97 @@ import Dispatch
 /// Builds `IndexData` for a trace set: merges the records of all streams in time order (the order of
 /// `EventMerger`, ties included), noting checkpoints, timeline aggregates and per-class counts.
 ///
-/// Streams are read ahead in batches — every stream up to a common time, on all cores when
-/// `parallel` — into per-stream queues, and the queues are merged on the calling thread. The merge
-/// treats each stream's next unread record as part of its queue, and stops as soon as that record
-/// would come next, so it emits exactly the sequence of a plain `EventMerger` (the tests compare
-/// them). Only cursors are advanced concurrently, never fields decoded, which every reader supports
-/// on distinct streams; fields (scheduler switches) are decoded by the merging thread.
+/// Streams are read in chunks: when `parallel`, by an `IndexFeed`'s workers on all cores while
+/// the merge runs on the calling thread; otherwise by the calling thread when the merge needs
+/// them. The merge treats each stream's next unread record as part of its queue and reads (or
+/// waits for) more only when that record would come next, so it emits exactly the sequence of a
+/// plain `EventMerger` (the tests compare them). Workers only advance cursors and read the fields
+/// of scheduler switches through them; everything else happens on the merging thread.
 final class IndexBuilder {
     let set: TraceSet
     @exclusivity(unchecked)
     private(set) var data: IndexData
     private let tieBreak: EventMerger.TieBreak?
-    private let parallel: Bool
 
-    /// One stream's records read ahead. Each reading thread touches only its own sources' queues.
-    private final class SourceQueue {
-        let stream: EventStream
-        let trace: Int32
-        @exclusivity(unchecked)
-        var records: [EventRecord] = []
-        /// Records merged already.
-        @exclusivity(unchecked)
-        var head = 0
-        /// The read error that ended the stream (reported once its queue is merged).
-        @exclusivity(unchecked)
-        var failure: String?
-        /// True once the stream left the merge after a failure.
-        @exclusivity(unchecked)
-        var ended = false
-
-        /// The stream, when it decodes its current record by itself: switches are then read
-        /// here, on the reading thread, while the record's bytes are at hand.
-        let decoding: CurrentRecordDecoding?
-        /// Whether each class of the stream's trace is a scheduler switch.
-        let switchClasses: [Bool]
-        @exclusivity(unchecked)
-        var fields = SwitchFieldReader()
-        /// Tasks of queued switch records (parallel to `records` when `decoding` is set).
-        @exclusivity(unchecked)
-        var switches: [SwitchTasks?] = []
-
-        init(_ source: EventMerger.Source, switchClasses: [Bool]) {
-            stream = source.stream
-            trace = source.trace
-            decoding = source.stream as? CurrentRecordDecoding
-            self.switchClasses = switchClasses
-        }
-
-        /// Queues `r` (the stream's current record), with its switch tasks when read here.
-        @inline(__always)
-        private func enqueue(_ r: EventRecord) throws {
-            records.append(r)
-            guard let decoding else { return }
-            let k = Int(r.classIndex)
-            if case .event = r.kind, k >= 0, k < switchClasses.count, switchClasses[k] {
-                switches.append(try fields.read { try decoding.decodeCurrentPayload(into: &$0) })
-            } else {
-                switches.append(nil)
-            }
-        }
-
-        /// The switch tasks of the next queued record: nil when it is no switch, `.some(nil)`
-        /// when it must be decoded through the trace.
-        @inline(__always)
-        var nextSwitch: SwitchTasks?? {
-            guard decoding != nil else { return .some(nil) }
-            guard head < switches.count, let tasks = switches[head] else { return .none }
-            return .some(tasks)
-        }
-
-        /// The next record in merge terms: the first queued one, or the unread one.
-        @inline(__always)
-        var next: (record: EventRecord, queued: Bool)? {
-            if head < records.count { return (records[head], true) }
-            guard failure == nil, !ended, var r = stream.current else { return nil }
-            r.trace = trace
-            return (r, false)
-        }
-
-        /// Reads records before `limit`, at most until `capacity` are queued; returns how many.
-        func read(until limit: Int64, capacity: Int) -> Int {
-            guard failure == nil, !ended else { return 0 }
-            var n = 0
-            while records.count < capacity, var r = stream.current, r.timestamp < limit {
-                r.trace = trace
-                n += 1
-                do {
-                    try enqueue(r)
-                    try stream.advance()
-                } catch {
-                    failure = String(describing: error)
-                    break
-                }
-            }
-            return n
-        }
-
-        /// Queues the unread record whatever its time (a batch must make progress).
-        func readOne() {
-            guard failure == nil, !ended, var r = stream.current else { return }
-            r.trace = trace
-            do {
-                try enqueue(r)
-                try stream.advance()
-            } catch {
-                failure = String(describing: error)
-            }
-        }
-
-        func dropMerged() {
-            guard head > 0 else { return }
-            records.removeFirst(head)
-            if !switches.isEmpty { switches.removeFirst(min(head, switches.count)) }
-            head = 0
-        }
-    }
-
-    private let queues: [SourceQueue]
-    /// Per source, the timestamp of its next record (valid for sources in the heap): most
-    /// comparisons of the merge read only these.
-    private let keys: UnsafeMutablePointer<Int64>
+    private let queues: [IndexSourceQueue]
+    /// Workers reading the streams while the merge runs (parallel indexing).
+    private let feed: IndexFeed?
+    /// Records per chunk read on the merging thread, at most.
+    private let chunkLimit: Int
     @exclusivity(unchecked)
     private var switches: SchedulerSwitchReader
-    /// How far ahead of the earliest unread record a batch reads, adapted to the record density.
-    private var readAheadSpan: Int64 = 100_000
-    /// Records a batch aims at (all streams together), and the most a stream may queue.
-    private let batchTarget = 65_536
-    private let queueLimit: Int
+    // Per source, the merge's view of its chunk, kept in plain memory for the hot loop: the
+    // records, how many, the next to merge, and the time of its next record (queued or not).
+    private let bases: UnsafeMutablePointer<UnsafeMutablePointer<EventRecord>?>
+    private let counts: UnsafeMutablePointer<Int>
+    private let heads: UnsafeMutablePointer<Int>
+    private let keys: UnsafeMutablePointer<Int64>
     /// Sources ordered as a min-heap on their next record (queued or unread).
     @exclusivity(unchecked)
     private var heap: [Int] = []
+    /// Merged records until the next checkpoint.
+    @exclusivity(unchecked)
+    private var untilCheckpoint = 0
 
     init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false, checkpointBudget: Int? = nil) throws {
         self.set = set
         let merger = try set.makeMerger()
         let switchClasses = set.traces.map(SwitchFieldReader.switchClasses(of:))
-        queues = merger.sources.map {
-            SourceQueue($0, switchClasses: switchClasses.indices.contains(Int($0.trace)) ? switchClasses[Int($0.trace)] : [])
+        let classes: (EventMerger.Source) -> [Bool] = {
+            switchClasses.indices.contains(Int($0.trace)) ? switchClasses[Int($0.trace)] : []
         }
+        let queues = merger.sources.map { IndexSourceQueue($0, switchClasses: classes($0)) }
+        self.queues = queues
+        // Workers read when every switch is read by its stream's own cursor: decoding one through
+        // its trace would touch a reader a worker may be using.
+        let fed = parallel && merger.sources.allSatisfy { $0.stream is CurrentRecordDecoding || !classes($0).contains(true) }
+        feed = fed ? IndexFeed(queues: queues, workers: IndexFeed.cores) : nil
+        chunkLimit = feed?.chunkSize ?? max(64, min(8_192, 262_144 / max(1, queues.count)))
         tieBreak = set.tieBreak
-        self.parallel = parallel
         let count = queues.count
         data = IndexData(sourceCount: count, checkpointInterval: max(64, checkpointInterval ?? max(1024, count * 32)))
         if let checkpointBudget { data.checkpointBudget = checkpointBudget }
         data.errors += merger.openingErrors.map { String(describing: $0) }
         switches = SchedulerSwitchReader(set: set)
-        queueLimit = max(256, 262_144 / max(1, count))
-        keys = .allocate(capacity: max(1, count))
-        keys.initialize(repeating: 0, count: max(1, count))
+        let n = max(1, count)
+        bases = .allocate(capacity: n)
+        bases.initialize(repeating: nil, count: n)
+        counts = .allocate(capacity: n)
+        counts.initialize(repeating: 0, count: n)
+        heads = .allocate(capacity: n)
+        heads.initialize(repeating: 0, count: n)
+        keys = .allocate(capacity: n)
+        keys.initialize(repeating: 0, count: n)
     }
 
-    deinit { keys.deallocate() }
+    deinit {
+        feed?.close()
+        bases.deallocate()
+        counts.deallocate()
+        heads.deallocate()
+        keys.deallocate()
+    }
+
+    // MARK: - Sources
+
+    /// The next record of source `i` (queued or unread), nil when it has none.
+    @inline(__always)
+    private func next(_ i: Int) -> EventRecord? {
+        if heads[i] < counts[i] { return bases[i].unsafelyUnwrapped[heads[i]] }
+        return queues[i].unread
+    }
 
     /// Refreshes the key of source `i`; false when it has no next record.
     @inline(__always)
     private func updateKey(_ i: Int) -> Bool {
-        guard let next = queues[i].next else { return false }
-        keys[i] = next.record.timestamp
+        if heads[i] < counts[i] {
+            keys[i] = bases[i].unsafelyUnwrapped[heads[i]].timestamp
+            return true
+        }
+        guard let r = queues[i].unread else { return false }
+        keys[i] = r.timestamp
         return true
     }
-
-    // MARK: - Sources
 
     @inline(__always)
     private func precedes(_ a: Int, _ b: Int) -> Bool {
@@ -174,8 +104,8 @@ final class IndexBuilder {
 
     /// Equal timestamps: the merge's tie-break on the records, then the source order.
     private func tiePrecedes(_ a: Int, _ b: Int) -> Bool {
-        guard let ra = queues[a].next?.record else { return false }
-        guard let rb = queues[b].next?.record else { return true }
+        guard let ra = next(a) else { return false }
+        guard let rb = next(b) else { return true }
         if let tieBreak {
             if tieBreak(ra, rb) { return true }
             if tieBreak(rb, ra) { return false }
@@ -187,44 +117,77 @@ final class IndexBuilder {
         heap.removeAll(keepingCapacity: true)
         for i in queues.indices where updateKey(i) {
             heap.append(i)
-            siftUp(heap.count - 1)
+            IndexHeap.siftUp(&heap, from: heap.count - 1, by: precedes)
         }
     }
 
-    private func siftUp(_ start: Int) {
-        IndexHeap.siftUp(&heap, from: start, by: precedes)
+    /// Takes the heap's first source out of the heap.
+    private func removeFirst() {
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            IndexHeap.siftDown(&heap, from: 0, by: precedes)
+        }
     }
 
-    private func siftDown(_ start: Int) {
-        IndexHeap.siftDown(&heap, from: start, by: precedes)
-    }
+    // MARK: - Reading
 
-    // MARK: - Reading ahead
-
-    /// Reads every stream up to `limit` (exclusive) into its queue, on all cores when parallel.
-    private func readAhead(until limit: Int64) -> Int {
-        for q in queues { q.dropMerged() }
-        let groups = parallel ? min(2, queues.count) : 1
-        let read = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(1, groups))
-        read.initialize(repeating: 0)
-        defer { read.deallocate() }
-        let queues = self.queues
-        let capacity = queueLimit
-        let work: (Int) -> Void = { g in
-            var n = 0
-            var i = g
-            while i < queues.count {
-                n += queues[i].read(until: limit, capacity: capacity)
-                i += groups
+    /// Gives source `i`, whose chunk is merged, its next chunk: the feed's (waiting for one when
+    /// `wait`) or, without a feed, one read now. A stream that failed with nothing left to merge
+    /// leaves the merge here, its error noted.
+    private func refill(_ i: Int, wait: Bool) {
+        let queue = queues[i]
+        if let feed {
+            let old = queue.chunk
+            queue.chunk = nil
+            if let chunk = feed.take(i, wait: wait, returning: old) {
+                use(chunk, for: i)
+            } else {
+                counts[i] = 0
+                heads[i] = 0
+                bases[i] = nil
+                // Waiting ends without a chunk only once the feed is closed: the stream stops.
+                if wait { queue.unread = nil }
             }
-            read[g] = n
+        } else if queue.unread != nil {
+            let chunk = queue.chunk ?? RecordChunk(capacity: chunkLimit)
+            queue.fill(chunk, count: queue.fillSize)
+            queue.fillSize = min(chunkLimit, queue.fillSize * 2)
+            use(chunk, for: i)
         }
-        if groups > 1 {
-            DispatchQueue.concurrentPerform(iterations: groups, execute: work)
-        } else {
-            work(0)
+        if heads[i] >= counts[i], queue.unread == nil, let failure = queue.failure {
+            data.errors.append(failure)
+            queue.failure = nil
+            queue.ended = true
         }
-        return read.reduce(0, +)
+    }
+
+    private func use(_ chunk: RecordChunk, for i: Int) {
+        let queue = queues[i]
+        queue.chunk = chunk
+        queue.switchCursor = 0
+        queue.unread = chunk.unread
+        if let failure = chunk.failure { queue.failure = failure }
+        bases[i] = chunk.records
+        counts[i] = chunk.count
+        heads[i] = 0
+    }
+
+    /// Streams read to their end are looked at again (a trace still being written).
+    private func reopenEnded() {
+        if let feed {
+            for (i, r) in feed.reopenEnded() {
+                queues[i].unread = r
+                queues[i].ended = false
+            }
+            return
+        }
+        for (i, queue) in queues.enumerated() where queue.unread == nil && queue.failure == nil && heads[i] >= counts[i] {
+            guard var r = queue.stream.current else { continue }
+            r.trace = queue.trace
+            queue.unread = r
+            queue.ended = false
+        }
     }
 
     // MARK: - Merging
@@ -233,38 +196,30 @@ final class IndexBuilder {
     @discardableResult
     func step(maxRecords: Int) -> Bool {
         var merged = 0
+        if feed == nil { reopenEnded() }
         rebuildHeap()
         while merged < maxRecords {
-            guard let top = heap.first, let (record, queued) = queues[top].next else {
+            guard let top = heap.first else {
                 data.isComplete = true
                 break
             }
-            if !queued {
-                // The earliest record is not read yet: read a batch from its time on.
-                let n = readAhead(until: SaturatingTime.sum(record.timestamp, max(1, readAheadSpan)))
-                if n < batchTarget / 2 && readAheadSpan < Int64.max / 4 { readAheadSpan *= 2 }
-                if n > batchTarget * 2 { readAheadSpan = max(1, readAheadSpan / 2) }
-                if queues[top].head >= queues[top].records.count { queues[top].readOne() }
-                rebuildHeap()
+            var h = heads[top]
+            if h >= counts[top] {
+                // The earliest record is not read yet: read it (or wait for a worker to). Its key
+                // stays, so the heap does too, unless the stream failed before it.
+                refill(top, wait: true)
+                if heads[top] >= counts[top] { removeFirst() }
                 continue
             }
-            unowned(unsafe) let queue = queues[top]
-            append(record, switchTasks: queue.nextSwitch)
-            queue.head += 1
-            if queue.head >= queue.records.count, let failure = queue.failure {
-                // The stream failed after this record: it leaves the merge, as in `EventMerger`.
-                data.errors.append(failure)
-                queue.failure = nil
-                queue.ended = true
-            }
-            if !updateKey(top) {
-                let last = heap.removeLast()
-                if !heap.isEmpty {
-                    heap[0] = last
-                    siftDown(0)
-                }
+            let record = bases[top].unsafelyUnwrapped[h]
+            append(record, switchTasks: queues[top].switchTasks(at: h))
+            h += 1
+            heads[top] = h
+            if h >= counts[top] { refill(top, wait: false) }
+            if updateKey(top) {
+                IndexHeap.siftDown(&heap, from: 0, by: precedes)
             } else {
-                siftDown(0)
+                removeFirst()
             }
             merged += 1
         }
@@ -274,13 +229,16 @@ final class IndexBuilder {
     /// Records one merged record (still the next record of its source).
     @inline(__always)
     private func append(_ record: EventRecord, switchTasks: SwitchTasks??) {
-        if data.recordCount % data.checkpointInterval == 0 {
+        if untilCheckpoint == 0 {
             data.checkpointTimes.append(record.timestamp)
-            for q in queues {
-                data.checkpointPositions.append(q.next?.record.position ?? TraceIndex.exhausted)
+            for i in queues.indices {
+                data.checkpointPositions.append(next(i)?.position ?? TraceIndex.exhausted)
             }
             data.thinIfNeeded()
+            // Thinning may have dropped this checkpoint: the next is at a multiple of the interval.
+            untilCheckpoint = data.checkpointInterval - data.recordCount % data.checkpointInterval
         }
+        untilCheckpoint -= 1
         if data.firstTimestamp == nil { data.firstTimestamp = record.timestamp }
         data.lastTimestamp = max(data.lastTimestamp ?? record.timestamp, record.timestamp)
         data.recordCount += 1
@@ -306,6 +264,12 @@ final class IndexBuilder {
         if let tasks { data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next) }
     }
 
+    /// Runs `body` while no worker reads the streams (it may then use the traces' readers).
+    func whileStreamsIdle<T>(_ body: () throws -> T) rethrows -> T {
+        guard let feed else { return try body() }
+        return try feed.whileIdle(body)
+    }
+
     /// The index as it is now, its lanes' running tasks counted up to the latest record.
     func snapshot() -> IndexData {
         // Settled on the copy: the builder's own counting never depends on when copies were taken.
@@ -316,7 +280,8 @@ final class IndexBuilder {
 
     /// Looks again for records after the end (a live trace that grew); indexing continues from there.
     func refresh() {
-        if queues.contains(where: { $0.next != nil }) {
+        reopenEnded()
+        if queues.indices.contains(where: { next($0) != nil }) {
             data.isComplete = false
         }
     }

@@ -1,0 +1,88 @@
+/// One stream as `IndexBuilder`'s merge sees it: the chunk of records being merged, and what
+/// follows it. Chunks are read by `fill(_:count:)`, on the merging thread or on a worker of an
+/// `IndexFeed` (never both at once: a stream is read by one thread at a time).
+final class IndexSourceQueue {
+    let stream: EventStream
+    let trace: Int32
+    /// The stream, when it decodes its current record by itself: switches are then read with the
+    /// records, on the reading thread, while their bytes are at hand.
+    let decoding: CurrentRecordDecoding?
+    /// Whether each class of the stream's trace is a scheduler switch.
+    let switchClasses: [Bool]
+    /// Used by the reading thread only.
+    @exclusivity(unchecked)
+    private var fields = SwitchFieldReader()
+
+    // The merging thread's state.
+
+    /// The chunk being merged.
+    @exclusivity(unchecked)
+    var chunk: RecordChunk?
+    /// Next entry of `chunk.switchIndices` to use.
+    @exclusivity(unchecked)
+    var switchCursor = 0
+    /// The read error that ended the stream (reported once its records are merged).
+    @exclusivity(unchecked)
+    var failure: String?
+    /// True once the stream left the merge after a failure.
+    @exclusivity(unchecked)
+    var ended = false
+    /// With a feed: the stream's first record after the chunks taken (nil: none known), as the
+    /// worker that read the last of them left it.
+    @exclusivity(unchecked)
+    var unread: EventRecord?
+    /// Records the next chunk read on the merging thread may hold (grows: a stream needed once
+    /// is read a little, a stream needed all along in big chunks).
+    @exclusivity(unchecked)
+    var fillSize = 64
+
+    init(_ source: EventMerger.Source, switchClasses: [Bool]) {
+        stream = source.stream
+        trace = source.trace
+        decoding = source.stream as? CurrentRecordDecoding
+        self.switchClasses = switchClasses
+        if var r = source.stream.current {
+            r.trace = trace
+            unread = r
+        }
+    }
+
+    /// Reads up to `count` records into `chunk` (emptied first).
+    func fill(_ chunk: RecordChunk, count: Int) {
+        chunk.reset()
+        let limit = min(count, chunk.capacity)
+        while chunk.count < limit, var r = stream.current {
+            r.trace = trace
+            do {
+                chunk.append(r)
+                if let decoding {
+                    let k = Int(r.classIndex)
+                    if case .event = r.kind, k >= 0, k < switchClasses.count, switchClasses[k],
+                       let tasks = try fields.read({ try decoding.decodeCurrentPayload(into: &$0) }) {
+                        chunk.appendSwitch(tasks)
+                    }
+                }
+                try stream.advance()
+            } catch {
+                chunk.failure = String(describing: error)
+                break
+            }
+        }
+        if chunk.failure == nil, var r = stream.current {
+            r.trace = trace
+            chunk.unread = r
+        }
+    }
+
+    /// The switch tasks of record `index` of the chunk being merged: nil when it is no switch,
+    /// `.some(nil)` when it must be decoded through the trace.
+    @inline(__always)
+    func switchTasks(at index: Int) -> SwitchTasks?? {
+        guard decoding != nil else { return .some(nil) }
+        guard let chunk, switchCursor < chunk.switchIndices.count, chunk.switchIndices[switchCursor] == index else {
+            return .none
+        }
+        switchCursor += 1
+        return .some(chunk.switchTasks[switchCursor - 1])
+    }
+}
