@@ -154,6 +154,9 @@ final class CompiledStreamClass {
     let packetContextViews: ScopeViews?
     let eventHeaderViews: ScopeViews?
     let commonContextViews: ScopeViews?
+    /// The event header in flat form, when it has that shape (nearly always).
+    private let flatHeader: FlatHeader?
+    let flatHeaderView: FlatHeaderView?
     /// Event classes by id, for ids below `denseLimit` (owned by `CompiledTrace.events`; read
     /// unretained on every event).
     private let denseEvents: UnsafeMutableBufferPointer<Unmanaged<CompiledEventClass>?>
@@ -170,6 +173,8 @@ final class CompiledStreamClass {
         commonContext = ScopePlans(streamClass.eventCommonContext, isEventContext: true)
         packetContextViews = packetContext?.views
         eventHeaderViews = eventHeader?.views
+        flatHeader = eventHeader.flatMap { FlatHeader($0.skip) }
+        flatHeaderView = flatHeader?.view
         commonContextViews = commonContext?.views
         clock = streamClass.defaultClock.map(ClockConverter.init)
         let mine = events.filter { $0.definition.streamClassID == streamClass.id }

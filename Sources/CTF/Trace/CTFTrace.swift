@@ -282,7 +282,11 @@ public final class CTFTrace: Trace {
         -> Unmanaged<CompiledEventClass> {
         decoder.hasEventID = false
         let start = decoder.position
-        if let header = streamClass.eventHeaderViews?.skip { try decoder.skip(header) }
+        if let header = streamClass.flatHeaderView {
+            try decoder.skip(header)
+        } else if let header = streamClass.eventHeaderViews?.skip {
+            try decoder.skip(header)
+        }
         if decoder.hasEventID {
             guard let event = streamClass.event(id: decoder.eventID) else {
                 throw DecodeFailure(bitPosition: start,

@@ -22,6 +22,8 @@ final class IndexBuilder {
     private let chunkLimit: Int
     @exclusivity(unchecked)
     private var switches: SchedulerSwitchReader
+    /// Counts per class and CPU (`data.totals` of the copies handed out).
+    private let tally: IndexTally
     // Per source, the merge's view of its chunk, kept in plain memory for the hot loop: the
     // records, how many, the next to merge, and the time of its next record (queued or not).
     private let bases: UnsafeMutablePointer<UnsafeMutablePointer<EventRecord>?>
@@ -55,6 +57,7 @@ final class IndexBuilder {
         if let checkpointBudget { data.checkpointBudget = checkpointBudget }
         data.errors += merger.openingErrors.map { String(describing: $0) }
         switches = SchedulerSwitchReader(set: set)
+        tally = IndexTally(set: set)
         let n = max(1, count)
         bases = .allocate(capacity: n)
         bases.initialize(repeating: nil, count: n)
@@ -164,8 +167,7 @@ final class IndexBuilder {
 
     private func use(_ chunk: RecordChunk, for i: Int) {
         let queue = queues[i]
-        queue.chunk = chunk
-        queue.switchCursor = 0
+        queue.begin(chunk)
         queue.unread = chunk.unread
         if let failure = chunk.failure { queue.failure = failure }
         bases[i] = chunk.records
@@ -212,7 +214,17 @@ final class IndexBuilder {
                 continue
             }
             let record = bases[top].unsafelyUnwrapped[h]
-            append(record, switchTasks: queues[top].switchTasks(at: h))
+            append(record)
+            unowned(unsafe) let queue = queues[top]
+            if h == queue.nextSwitchIndex {
+                if let tasks = queue.takeSwitch() {
+                    data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next)
+                }
+            } else if queue.decoding == nil, !record.isLostEvents,
+                      let tasks = switches.switchTasks(of: record, in: set) {
+                // The stream cannot read its switches itself: decoded through the trace.
+                data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next)
+            }
             h += 1
             heads[top] = h
             if h >= counts[top] { refill(top, wait: false) }
@@ -228,7 +240,7 @@ final class IndexBuilder {
 
     /// Records one merged record (still the next record of its source).
     @inline(__always)
-    private func append(_ record: EventRecord, switchTasks: SwitchTasks??) {
+    private func append(_ record: EventRecord) {
         if untilCheckpoint == 0 {
             data.checkpointTimes.append(record.timestamp)
             for i in queues.indices {
@@ -242,26 +254,12 @@ final class IndexBuilder {
         if data.firstTimestamp == nil { data.firstTimestamp = record.timestamp }
         data.lastTimestamp = max(data.lastTimestamp ?? record.timestamp, record.timestamp)
         data.recordCount += 1
-        note(record, switchTasks: switchTasks)
-    }
-
-    /// - Parameter switchTasks: read ahead with the record (nil: no switch), or `.some(nil)`:
-    ///   decode it through the trace now.
-    private func note(_ record: EventRecord, switchTasks: SwitchTasks??) {
         if case .lostEvents(let count, let since) = record.kind {
             data.activity.addLost(record, LostRange(cpu: record.cpu, since: since, until: record.timestamp, count: count))
-            data.totals.add(record, task: nil)
-            return
+        } else {
+            data.activity.addEvent(record)
         }
-        data.totals.add(record, task: nil)
-        data.activity.addEvent(record)
-        let tasks: SwitchTasks?
-        switch switchTasks {
-        case .some(.some(let read)): tasks = read
-        case .some(.none): tasks = switches.switchTasks(of: record, in: set)
-        case .none: tasks = nil
-        }
-        if let tasks { data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next) }
+        tally.add(record)
     }
 
     /// Runs `body` while no worker reads the streams (it may then use the traces' readers).
@@ -274,6 +272,7 @@ final class IndexBuilder {
     func snapshot() -> IndexData {
         // Settled on the copy: the builder's own counting never depends on when copies were taken.
         var copy = data
+        copy.totals = tally.statistics
         copy.activity.settle()
         return copy
     }

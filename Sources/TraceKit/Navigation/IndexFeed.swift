@@ -38,6 +38,10 @@ final class IndexFeed: @unchecked Sendable {
     /// Records per chunk: the read-ahead of all streams together stays near `budget` records.
     let chunkSize: Int
     private let maxReady = 6
+    private let budget: Int
+    /// Records in ready chunks, all streams together: past `budget`, only streams with no ready
+    /// chunk are read (the merge may be waiting for one of them).
+    private var readyRecords = 0
 
     /// - Parameters:
     ///   - workers: reading threads.
@@ -45,6 +49,7 @@ final class IndexFeed: @unchecked Sendable {
     init(queues: [IndexSourceQueue], workers: Int, budget: Int = 262_144) {
         self.queues = queues
         slots = queues.map { Slot(unread: $0.unread) }
+        self.budget = budget
         chunkSize = max(64, min(8_192, budget / max(1, queues.count * (maxReady + 1))))
         let count = max(1, min(workers, queues.count))
         workersRunning = count
@@ -70,9 +75,10 @@ final class IndexFeed: @unchecked Sendable {
             }
             var best = -1
             var bestTime = Int64.max
+            let full = readyRecords >= budget
             for i in slots.indices {
                 let s = slots[i]
-                if !s.busy && !s.done && s.ready.count < maxReady && (best < 0 || s.nextTime < bestTime) {
+                if !s.busy && !s.done && s.ready.count < (full ? 1 : maxReady) && (best < 0 || s.nextTime < bestTime) {
                     best = i
                     bestTime = s.nextTime
                 }
@@ -89,6 +95,7 @@ final class IndexFeed: @unchecked Sendable {
             lock.lock()
             slot.busy = false
             slot.ready.append(chunk)
+            readyRecords += chunk.count
             slot.nextTime = chunk.unread?.timestamp ?? .max
             if chunk.unread == nil { slot.done = true }
             lock.broadcast()
@@ -108,6 +115,7 @@ final class IndexFeed: @unchecked Sendable {
             lock.wait()
         }
         let chunk = slot.ready.removeFirst()
+        readyRecords -= chunk.count
         lock.broadcast()
         return chunk
     }

@@ -74,15 +74,24 @@ final class IndexSourceQueue {
         }
     }
 
-    /// The switch tasks of record `index` of the chunk being merged: nil when it is no switch,
-    /// `.some(nil)` when it must be decoded through the trace.
-    @inline(__always)
-    func switchTasks(at index: Int) -> SwitchTasks?? {
-        guard decoding != nil else { return .some(nil) }
-        guard let chunk, switchCursor < chunk.switchIndices.count, chunk.switchIndices[switchCursor] == index else {
-            return .none
-        }
+    /// Index in the chunk being merged of the next record whose switch tasks were read with it
+    /// (`Int.max`: none).
+    @exclusivity(unchecked)
+    var nextSwitchIndex = Int.max
+
+    /// Starts merging `chunk`.
+    func begin(_ chunk: RecordChunk) {
+        self.chunk = chunk
+        switchCursor = 0
+        nextSwitchIndex = chunk.switchIndices.first ?? .max
+    }
+
+    /// The switch tasks of the record at `nextSwitchIndex`; moves on to the next.
+    func takeSwitch() -> SwitchTasks? {
+        guard let chunk, switchCursor < chunk.switchTasks.count else { return nil }
+        let tasks = chunk.switchTasks[switchCursor]
         switchCursor += 1
-        return .some(chunk.switchTasks[switchCursor - 1])
+        nextSwitchIndex = switchCursor < chunk.switchIndices.count ? chunk.switchIndices[switchCursor] : .max
+        return tasks
     }
 }

@@ -4,13 +4,18 @@
 final class RecordChunk: @unchecked Sendable {
     let capacity: Int
     let records: UnsafeMutablePointer<EventRecord>
+    @exclusivity(unchecked)
     private(set) var count = 0
     /// Indices of the switch records whose tasks were read with them, ascending, and those tasks.
+    @exclusivity(unchecked)
     private(set) var switchIndices: [Int] = []
+    @exclusivity(unchecked)
     private(set) var switchTasks: [SwitchTasks] = []
     /// The stream's next record after these (nil at its end, or after a read error).
+    @exclusivity(unchecked)
     var unread: EventRecord?
     /// The read error that stopped the chunk.
+    @exclusivity(unchecked)
     var failure: String?
 
     init(capacity: Int) {
