@@ -42,10 +42,10 @@ final class TraceFileWatcher: TraceReloading {
         var out: [String: (size: Int, modified: TimeInterval)] = [:]
         let manager = FileManager.default
         func note(_ path: String) {
-            guard let attributes = try? manager.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { return }
-            out[path] = ((attributes[.size] as? NSNumber)?.intValue ?? 0,
-                         (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+            // stat(2) directly: a per-PID session has thousands of files, scanned again and again.
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+            out[path] = (Int(info.st_size), TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
         }
         for path in paths {
             var isDirectory: ObjCBool = false

@@ -63,13 +63,15 @@ public final class CTFTrace: Trace {
         self.name = name ?? (directory as NSString).lastPathComponent
         let metadataPath = directory + "/metadata"
         let metadataFile = try MappedFile(path: metadataPath)
-        let text = try MetadataFile.text(of: metadataFile.bytes, path: metadataPath)
-        do {
-            metadata = try MetadataBuilder.build(text: text)
-        } catch let error as TSDLError {
-            throw TraceError(file: metadataPath, "metadata \(error.description)")
+        (metadata, compiled) = try MetadataCache.shared.metadata(path: metadataPath, bytes: metadataFile.bytes) {
+            let text = try MetadataFile.text(of: metadataFile.bytes, path: metadataPath)
+            do {
+                let metadata = try MetadataBuilder.build(text: text)
+                return (metadata, CompiledTrace(metadata))
+            } catch let error as TSDLError {
+                throw TraceError(file: metadataPath, "metadata \(error.description)")
+            }
         }
-        compiled = CompiledTrace(metadata)
         eventsUsePacketSlots = CTFTrace.hasSlots(metadata.packetHeader)
             || metadata.streamClasses.contains { CTFTrace.hasSlots($0.packetContext) }
         let slotCount = max(1, metadata.storageSlotCount)

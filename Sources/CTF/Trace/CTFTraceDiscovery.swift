@@ -49,7 +49,7 @@ public enum CTFTraceDiscovery {
     public static func open(path: String, isDirectory: Bool, lazyPacketIndex: Bool = false) throws -> [CTFTrace] {
         let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         let directories = try traceDirectories(for: path, isDirectory: isDirectory)
-        let traces = try directories.map { directory in
+        let openOne = { (directory: String) throws -> CTFTrace in
             var name = (directory as NSString).lastPathComponent
             if isDirectory, directory.hasPrefix(root + "/") {
                 name = String(directory.dropFirst(root.count + 1))
@@ -58,6 +58,23 @@ public enum CTFTraceDiscovery {
             trace.setDiscoveryRoot(isDirectory ? root : directory)
             return trace
         }
+        let traces: [CTFTrace]
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if directories.count >= 8 && cores > 1 {
+            // Many traces (per-PID buffers): opened on all cores; the first failure in directory
+            // order is reported, as when they are opened one by one.
+            let results = OpenResults(count: directories.count)
+            DispatchQueue.concurrentPerform(iterations: min(cores, directories.count)) { worker in
+                var i = worker
+                while i < directories.count {
+                    results.set(i, Result { try openOne(directories[i]) })
+                    i += cores
+                }
+            }
+            traces = try results.values.map { try $0!.get() }
+        } else {
+            traces = try directories.map(openOne)
+        }
         // Traces without data are fine next to others (babeltrace2 prints nothing for them), but
         // when there is no data at all the user should know why nothing is shown.
         if !traces.isEmpty, traces.allSatisfy({ $0.streams.isEmpty }) {
@@ -65,6 +82,20 @@ public enum CTFTraceDiscovery {
             throw TraceError(file: path, "\(what) stream files with data (only metadata and empty files)")
         }
         return traces
+    }
+}
+
+/// Results filled in by several threads, each at its own indices.
+private final class OpenResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<CTFTrace, Error>?]
+
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+    }
+
+    func set(_ i: Int, _ result: Result<CTFTrace, Error>) {
+        lock.withLock { values[i] = result }
     }
 }
 
