@@ -13,6 +13,12 @@ struct FieldCapture: FieldVisitor {
     private var arrayElements: [FieldValue] = []
     /// A wanted variant whose selected value comes next.
     private var variantTarget: Int?
+    /// Top-level fields looked up since `reset()`, and per position the name seen there last
+    /// time with the index it matched (-1: none): records of one class name their fields in the
+    /// same order, so the lookup is then one comparison of equal strings (the fast case).
+    private var position = 0
+    private var seenNames: [String] = []
+    private var seenIndices: [Int] = []
 
     init(names: [String]) {
         self.names = names
@@ -25,6 +31,7 @@ struct FieldCapture: FieldVisitor {
         textTarget = nil
         arrayTarget = nil
         variantTarget = nil
+        position = 0
     }
 
     @inline(__always)
@@ -34,7 +41,25 @@ struct FieldCapture: FieldVisitor {
             variantTarget = nil
             return v
         }
-        for (i, n) in names.enumerated() where values[i] == nil && n == name { return i }
+        let k = position
+        position += 1
+        let i: Int
+        if k < seenNames.count && seenNames[k] == name {
+            i = seenIndices[k]
+        } else {
+            i = names.firstIndex(of: name) ?? -1
+            if k < seenNames.count {
+                seenNames[k] = name
+                seenIndices[k] = i
+            } else if k < 256 {
+                seenNames.append(name)
+                seenIndices.append(i)
+            }
+        }
+        guard i >= 0 else { return nil }
+        if values[i] == nil { return i }
+        // The same name asked for twice: the next slot still free.
+        for (j, n) in names.enumerated() where j > i && values[j] == nil && n == name { return j }
         return nil
     }
 
