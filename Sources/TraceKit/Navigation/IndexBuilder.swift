@@ -295,8 +295,9 @@ public final class TraceIndexer {
     private var published = -1
     private var publishedComplete = false
 
-    /// - Parameter parallel: read streams ahead on all cores (the set's readers must then not be used
-    ///   by another thread while a step runs).
+    /// - Parameter parallel: read streams ahead on worker threads, one per core, which keep reading
+    ///   between steps: the set's readers must not be used by another thread until the index is
+    ///   complete or the indexer is gone.
     ///   - checkpointBudget: bytes the checkpoints may take (`IndexData.checkpointBudget` by default).
     public init(set: TraceSet, checkpointInterval: Int? = nil, parallel: Bool = false,
                 checkpointBudget: Int? = nil) throws {
