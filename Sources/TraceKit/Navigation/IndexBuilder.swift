@@ -16,8 +16,10 @@ final class IndexBuilder {
     private let tieBreak: EventMerger.TieBreak?
 
     private let queues: [IndexSourceQueue]
-    /// Workers reading the streams while the merge runs (parallel indexing).
-    private let feed: IndexFeed?
+    /// Workers reading the streams while the merge runs (parallel indexing), started by the
+    /// first step (until then the caller may still open other readers of the same traces).
+    private var feed: IndexFeed?
+    private let usesFeed: Bool
     /// Records per chunk read on the merging thread, at most.
     private let chunkLimit: Int
     @exclusivity(unchecked)
@@ -49,8 +51,8 @@ final class IndexBuilder {
         // Workers read when every switch is read by its stream's own cursor: decoding one through
         // its trace would touch a reader a worker may be using.
         let fed = parallel && merger.sources.allSatisfy { $0.stream is CurrentRecordDecoding || !classes($0).contains(true) }
-        feed = fed ? IndexFeed(queues: queues, workers: IndexFeed.cores) : nil
-        chunkLimit = feed?.chunkSize ?? max(64, min(8_192, 262_144 / max(1, queues.count)))
+        usesFeed = fed
+        chunkLimit = fed ? IndexFeed.chunkSize(streams: queues.count) : max(64, min(8_192, 262_144 / max(1, queues.count)))
         tieBreak = set.tieBreak
         let count = queues.count
         data = IndexData(sourceCount: count, checkpointInterval: max(64, checkpointInterval ?? max(1024, count * 32)))
@@ -198,6 +200,7 @@ final class IndexBuilder {
     @discardableResult
     func step(maxRecords: Int) -> Bool {
         var merged = 0
+        if usesFeed && feed == nil { feed = IndexFeed(queues: queues, workers: IndexFeed.cores) }
         if feed == nil { reopenEnded() }
         rebuildHeap()
         while merged < maxRecords {

@@ -37,6 +37,7 @@ final class IndexFeed: @unchecked Sendable {
     private let workersStopped = DispatchSemaphore(value: 0)
     /// Records per chunk: the read-ahead of all streams together stays near `budget` records.
     let chunkSize: Int
+    /// Chunks read ahead per stream at most (`chunkSize` counts them with the one being merged).
     private let maxReady = 6
     private let budget: Int
     /// Records in ready chunks, all streams together: past `budget`, only streams with no ready
@@ -50,12 +51,17 @@ final class IndexFeed: @unchecked Sendable {
         self.queues = queues
         slots = queues.map { Slot(unread: $0.unread) }
         self.budget = budget
-        chunkSize = max(64, min(8_192, budget / max(1, queues.count * (maxReady + 1))))
+        chunkSize = Self.chunkSize(streams: queues.count, budget: budget)
         let count = max(1, min(workers, queues.count))
         workersRunning = count
         for _ in 0..<count {
             DispatchQueue.global(qos: .userInitiated).async { [self] in work() }
         }
+    }
+
+    /// Records per chunk for `streams` streams sharing `budget` records of read-ahead.
+    static func chunkSize(streams: Int, budget: Int = 262_144) -> Int {
+        max(64, min(8_192, budget / max(1, streams * 7)))
     }
 
     /// Cores to read on.
