@@ -122,7 +122,7 @@ final class IndexBuilder {
         heap.removeAll(keepingCapacity: true)
         for i in queues.indices where updateKey(i) {
             heap.append(i)
-            IndexHeap.siftUp(&heap, from: heap.count - 1, by: precedes)
+            IndexHeap.siftUp(&heap, from: heap.count - 1) { [unowned(unsafe) self] in precedes($0, $1) }
         }
     }
 
@@ -131,8 +131,15 @@ final class IndexBuilder {
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
-            IndexHeap.siftDown(&heap, from: 0, by: precedes)
+            siftDownFirst()
         }
+    }
+
+    /// Moves the heap's first source down to its place. The comparison captures `self` unowned:
+    /// a method passed as the closure would retain and release it on every merged record.
+    @inline(__always)
+    private func siftDownFirst() {
+        IndexHeap.siftDown(&heap, from: 0) { [unowned(unsafe) self] in precedes($0, $1) }
     }
 
     // MARK: - Reading
@@ -223,7 +230,7 @@ final class IndexBuilder {
                 if let tasks = queue.takeSwitch() {
                     data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next)
                 }
-            } else if queue.decoding == nil, !record.isLostEvents,
+            } else if !queue.readsSwitches, !record.isLostEvents,
                       let tasks = switches.switchTasks(of: record, in: set) {
                 // The stream cannot read its switches itself: decoded through the trace.
                 data.activity.addSwitch(record, previous: tasks.previous, next: tasks.next)
@@ -232,7 +239,7 @@ final class IndexBuilder {
             heads[top] = h
             if h >= counts[top] { refill(top, wait: false) }
             if updateKey(top) {
-                IndexHeap.siftDown(&heap, from: 0, by: precedes)
+                siftDownFirst()
             } else {
                 removeFirst()
             }

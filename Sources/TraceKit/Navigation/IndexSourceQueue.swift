@@ -7,6 +7,9 @@ final class IndexSourceQueue {
     /// The stream, when it decodes its current record by itself: switches are then read with the
     /// records, on the reading thread, while their bytes are at hand.
     let decoding: CurrentRecordDecoding?
+    /// Whether `decoding` is set (a plain flag: testing the existential on every merged record
+    /// retained and released it).
+    let readsSwitches: Bool
     /// Whether each class of the stream's trace is a scheduler switch.
     let switchClasses: [Bool]
     /// Used by the reading thread only.
@@ -40,6 +43,7 @@ final class IndexSourceQueue {
         stream = source.stream
         trace = source.trace
         decoding = source.stream as? CurrentRecordDecoding
+        readsSwitches = decoding != nil
         self.switchClasses = switchClasses
         if var r = source.stream.current {
             r.trace = trace
