@@ -189,15 +189,14 @@ final class IndexBuilder {
         if let feed {
             for (i, r) in feed.reopenEnded() {
                 queues[i].unread = r
-                queues[i].ended = false
             }
             return
         }
-        for (i, queue) in queues.enumerated() where queue.unread == nil && queue.failure == nil && heads[i] >= counts[i] {
+        for (i, queue) in queues.enumerated()
+        where queue.unread == nil && queue.failure == nil && !queue.ended && heads[i] >= counts[i] {
             guard var r = queue.stream.current else { continue }
             r.trace = queue.trace
             queue.unread = r
-            queue.ended = false
         }
     }
 

@@ -136,7 +136,7 @@ final class IndexFeed: @unchecked Sendable {
         var found: [Int: EventRecord] = [:]
         for (i, slot) in slots.enumerated() where slot.done && slot.ready.isEmpty && !slot.busy {
             let queue = queues[i]
-            guard queue.failure == nil, var r = queue.stream.current else { continue }
+            guard queue.failure == nil, !queue.ended, var r = queue.stream.current else { continue }
             r.trace = queue.trace
             slot.done = false
             slot.nextTime = r.timestamp

@@ -27,11 +27,11 @@ final class IndexSourceQueue {
     /// The read error that ended the stream (reported once its records are merged).
     @exclusivity(unchecked)
     var failure: String?
-    /// True once the stream left the merge after a failure.
+    /// True once the stream left the merge after a failure (it is not looked at again).
     @exclusivity(unchecked)
     var ended = false
-    /// With a feed: the stream's first record after the chunks taken (nil: none known), as the
-    /// worker that read the last of them left it.
+    /// The stream's first record after the chunks taken (nil: none known), as the thread that
+    /// read the last of them left it.
     @exclusivity(unchecked)
     var unread: EventRecord?
     /// Records the next chunk read on the merging thread may hold (grows: a stream needed once
