@@ -51,6 +51,21 @@ public final class MappedFile: @unchecked Sendable {
         if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL) }
     }
 
+    /// Maps the pages of `range` in one call, before they are read: faulting them in one by one
+    /// (a few pages per fault) cost a sixth of the time of a walk through a trace in the page
+    /// cache. Best effort: kernels before 5.14 leave the pages to load on demand.
+    public func populate(_ range: Range<Int>) {
+        guard let mapping else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = max(0, range.lowerBound) / page * page
+        let end = min(bytes.count, range.upperBound)
+        guard end > start else { return }
+        _ = madvise(mapping + start, end - start, MappedFile.populateRead)
+    }
+
+    /// Linux's MADV_POPULATE_READ (not in every C library's headers).
+    private static let populateRead: Int32 = 22
+
     /// Lets the kernel drop the pages of `range` from memory (they are re-read from the file if used
     /// again), keeping resident memory flat while streaming through big files.
     public func release(_ range: Range<Int>) {

@@ -10,10 +10,13 @@ public protocol ByteMedium: AnyObject {
     var bytes: UnsafeRawBufferPointer { get }
     /// Tells the medium that `range` will probably not be read again soon (it stays readable).
     func release(_ range: Range<Int>)
+    /// Tells the medium that `range` is about to be read through.
+    func willRead(_ range: Range<Int>)
 }
 
 extension ByteMedium {
     public func release(_ range: Range<Int>) {}
+    public func willRead(_ range: Range<Int>) {}
 }
 
 /// A data stream file mapped in memory.
@@ -29,4 +32,7 @@ public final class MappedFileMedium: ByteMedium {
 
     /// Drops the pages from resident memory; they are read from the file again if needed.
     public func release(_ range: Range<Int>) { file.release(range) }
+
+    /// Maps the pages in one go.
+    public func willRead(_ range: Range<Int>) { file.populate(range) }
 }

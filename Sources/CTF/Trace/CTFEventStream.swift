@@ -123,18 +123,26 @@ public final class CTFEventStream: EventStream {
                 }
             }
         } catch let failure as DecodeFailure {
-            let packet = stream.packets[min(packetIndex, stream.packets.count - 1)]
-            inPacket = false
-            packetIndex = stream.packets.count
-            errorReported = true
-            throw stream.error(failure.message, packet: packet, bit: failure.bitPosition)
+            throw fail(failure)
         }
+    }
+
+    /// Ends the stream on a decoding failure while moving on; returns the error to throw.
+    private func fail(_ failure: DecodeFailure) -> TraceError {
+        let packet = stream.packets[min(packetIndex, stream.packets.count - 1)]
+        inPacket = false
+        packetIndex = stream.packets.count
+        errorReported = true
+        return stream.error(failure.message, packet: packet, bit: failure.bitPosition)
     }
 
     /// Reads packet `index`'s header and context and prepares the lost-events records it implies.
     /// Returns the discarded-packets record to report first, if any.
     private func enterPacket(_ index: Int, carryClock: UInt64?) throws -> EventRecord? {
         let packet = stream.packets[index]
+        if packet.size >= Self.releaseThreshold {
+            stream.files[packet.file].willRead(packet.offset..<(packet.offset + packet.available))
+        }
         var d = stream.decoder(for: packet, slots: slots, slotCount: slotCount)
         // Packet header and context again: they fill slots that events may use, and set the clock.
         d.position = 0
@@ -333,6 +341,41 @@ public final class CTFEventStream: EventStream {
         while let record = current, record.timestamp < timestamp {
             try advance()
         }
+    }
+}
+
+extension CTFEventStream: BatchRecordReading {
+    public func readRecords(into buffer: UnsafeMutablePointer<EventRecord>, count: inout Int, capacity: Int,
+                            trace: Int32, stopClasses: UnsafeBufferPointer<Bool>) throws {
+        guard var record = current else { return }
+        while count < capacity {
+            let k = Int(record.classIndex)
+            if k >= 0, k < stopClasses.count, stopClasses[k], case .event = record.kind { break }
+            var stored = record
+            stored.trace = trace
+            (buffer + count).initialize(to: stored)
+            count += 1
+            // Events of the packet being read are decoded right here; `current` is written
+            // once at the end. Everything else goes through `advance()`.
+            if count < capacity, inPacket, hasDecoder, let event = pendingBody {
+                pendingBody = nil
+                do {
+                    try skipBody(event, &decoder)
+                    if decoder.position < decoder.limit {
+                        record = try decodeEvent(&decoder)
+                        continue
+                    }
+                } catch {
+                    current = nil
+                    if let failure = error as? DecodeFailure { throw fail(failure) }
+                    throw error
+                }
+            }
+            try advance()
+            guard let next = current else { return }
+            record = next
+        }
+        current = record
     }
 }
 

@@ -107,35 +107,6 @@ final class ChunkChannel {
     }
 }
 
-/// Runs a closure on a new POSIX thread.
-final class WorkerThread {
-    private var thread = pthread_t()
-    private let body: () -> Void
-
-    init(_ body: @escaping () -> Void) {
-        self.body = body
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(&thread, nil, { raw in
-            let worker = Unmanaged<WorkerThread>.fromOpaque(raw!).takeRetainedValue()
-            worker.body()
-            return nil
-        }, context)
-        if status != 0 {
-            Unmanaged<WorkerThread>.fromOpaque(context).release()
-            body()  // no thread: do the work here
-            joined = true
-        }
-    }
-
-    private var joined = false
-
-    func join() {
-        guard !joined else { return }
-        joined = true
-        pthread_join(thread, nil)
-    }
-}
-
 /// Renders one stream's records into chunks (the worker side of the parallel report).
 struct StreamRenderer {
     unowned(unsafe) let stream: FtraceCPUStream

@@ -55,7 +55,8 @@ final class IndexFeed: @unchecked Sendable {
         let count = max(1, min(workers, queues.count))
         workersRunning = count
         for _ in 0..<count {
-            DispatchQueue.global(qos: .userInitiated).async { [self] in work() }
+            // Threads of their own: the indexing thread waits for them.
+            WorkerThread.detach { [self] in work() }
         }
     }
 

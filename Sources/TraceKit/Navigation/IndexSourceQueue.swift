@@ -12,6 +12,10 @@ final class IndexSourceQueue {
     let readsSwitches: Bool
     /// Whether each class of the stream's trace is a scheduler switch.
     let switchClasses: [Bool]
+    /// The stream, when it reads records in batches.
+    private let batch: BatchRecordReading?
+    /// The classes a batch stops before: the switches, when the stream reads them itself.
+    private let stopClasses: ContiguousArray<Bool>
     /// Used by the reading thread only.
     @exclusivity(unchecked)
     private var fields = SwitchFieldReader()
@@ -45,6 +49,8 @@ final class IndexSourceQueue {
         decoding = source.stream as? CurrentRecordDecoding
         readsSwitches = decoding != nil
         self.switchClasses = switchClasses
+        batch = source.stream as? BatchRecordReading
+        stopClasses = decoding != nil ? ContiguousArray(switchClasses) : []
         if var r = source.stream.current {
             r.trace = trace
             unread = r
@@ -55,26 +61,46 @@ final class IndexSourceQueue {
     func fill(_ chunk: RecordChunk, count: Int) {
         chunk.reset()
         let limit = min(count, chunk.capacity)
-        while chunk.count < limit, var r = stream.current {
-            r.trace = trace
-            do {
-                chunk.append(r)
-                if let decoding {
-                    let k = Int(r.classIndex)
-                    if case .event = r.kind, k >= 0, k < switchClasses.count, switchClasses[k],
-                       let tasks = try fields.read({ try decoding.decodeCurrentPayload(into: &$0) }) {
-                        chunk.appendSwitch(tasks)
+        while chunk.count < limit {
+            if let batch {
+                do {
+                    // Stops before switches when they are read here (one by one, just below).
+                    try stopClasses.withUnsafeBufferPointer {
+                        try chunk.read(from: batch, limit: limit, trace: trace, stopClasses: $0)
                     }
+                } catch {
+                    chunk.failure = String(describing: error)
+                    break
                 }
-                try stream.advance()
-            } catch {
-                chunk.failure = String(describing: error)
-                break
+                guard chunk.count < limit else { break }
             }
+            guard appendOne(to: chunk) else { break }
         }
         if chunk.failure == nil, var r = stream.current {
             r.trace = trace
             chunk.unread = r
+        }
+    }
+
+    /// Appends the current record to `chunk` (with its switch tasks) and moves on; false at the
+    /// end of the stream or after a read error (noted in the chunk).
+    private func appendOne(to chunk: RecordChunk) -> Bool {
+        guard var r = stream.current else { return false }
+        r.trace = trace
+        do {
+            chunk.append(r)
+            if let decoding {
+                let k = Int(r.classIndex)
+                if case .event = r.kind, k >= 0, k < switchClasses.count, switchClasses[k],
+                   let tasks = try fields.read({ try decoding.decodeCurrentPayload(into: &$0) }) {
+                    chunk.appendSwitch(tasks)
+                }
+            }
+            try stream.advance()
+            return true
+        } catch {
+            chunk.failure = String(describing: error)
+            return false
         }
     }
 

@@ -44,6 +44,14 @@ final class RecordChunk: @unchecked Sendable {
         count += 1
     }
 
+    /// Appends records read from `stream` in one batch, up to `limit` records in the chunk in all
+    /// (see `BatchRecordReading.readRecords`).
+    @inline(__always)
+    func read(from stream: BatchRecordReading, limit: Int, trace: Int32, stopClasses: UnsafeBufferPointer<Bool>) throws {
+        try stream.readRecords(into: records, count: &count, capacity: min(limit, capacity), trace: trace,
+                               stopClasses: stopClasses)
+    }
+
     /// Notes the tasks of the switch record just appended.
     func appendSwitch(_ tasks: SwitchTasks) {
         switchIndices.append(count - 1)
