@@ -157,6 +157,8 @@ final class CompiledStreamClass {
     /// The event header in flat form, when it has that shape (nearly always).
     private let flatHeader: FlatHeader?
     let flatHeaderView: FlatHeaderView?
+    /// The header read by straight-line code, when it is one of LTTng's.
+    let lttngHeader: LTTngHeader?
     /// Event classes by id, for ids below `denseLimit` (owned by `CompiledTrace.events`; read
     /// unretained on every event).
     private let denseEvents: UnsafeMutableBufferPointer<Unmanaged<CompiledEventClass>?>
@@ -175,6 +177,7 @@ final class CompiledStreamClass {
         eventHeaderViews = eventHeader?.views
         flatHeader = eventHeader.flatMap { FlatHeader($0.skip) }
         flatHeaderView = flatHeader?.view
+        lttngHeader = flatHeaderView.flatMap(LTTngHeader.init)
         commonContextViews = commonContext?.views
         clock = streamClass.defaultClock.map(ClockConverter.init)
         let mine = events.filter { $0.definition.streamClassID == streamClass.id }

@@ -153,13 +153,18 @@ struct FieldDecoder {
     /// clock's current low bits means they wrapped once.
     @inline(__always)
     mutating func updateClock(_ value: UInt64, size: Int) {
-        if size >= 64 {
-            clock = value
-            return
-        }
+        clock = Self.updatedClock(clock, value, size: size)
+    }
+
+    /// `clock` after a `size`-bit clock field of `value`: the low bits replaced, the bits above
+    /// them carried when the low bits wrapped around.
+    @inline(__always)
+    static func updatedClock(_ clock: UInt64, _ value: UInt64, size: Int) -> UInt64 {
+        if size >= 64 { return value }
         let mask: UInt64 = (1 << UInt64(size)) - 1
-        if value < clock & mask { clock = clock &+ (mask &+ 1) }
-        clock = (clock & ~mask) | value
+        var result = clock
+        if value < result & mask { result = result &+ (mask &+ 1) }
+        return (result & ~mask) | value
     }
 
     @inline(__always)

@@ -96,3 +96,4 @@ struct FlatHeaderView {
     let spans: UnsafePointer<Span>
     let spanCount: Int
 }
+

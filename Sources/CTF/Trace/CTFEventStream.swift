@@ -18,6 +18,7 @@ public final class CTFEventStream: EventStream {
     /// without reference counting.
     private let commonContextSkip: PlanView?
     private let clock: ClockConverter?
+    private let lttngHeader: LTTngHeader?
     private let packetHeaderSkip: PlanView?
     private let packetContextSkip: PlanView?
     private let slots: UnsafeMutablePointer<UInt64>
@@ -62,6 +63,7 @@ public final class CTFEventStream: EventStream {
         self.streamClass = stream.streamClass
         commonContextSkip = stream.streamClass.commonContextViews?.skip
         clock = stream.streamClass.clock
+        lttngHeader = stream.streamClass.lttngHeader
         packetHeaderSkip = trace.compiled.packetHeaderViews?.skip
         packetContextSkip = stream.streamClass.packetContextViews?.skip
         slotCount = max(1, trace.metadata.storageSlotCount)
@@ -210,12 +212,10 @@ public final class CTFEventStream: EventStream {
     private func decodeEvent(_ d: inout FieldDecoder) throws -> EventRecord {
         let start = d.position
         let clockBefore = d.clock
-        let event = try CTFTrace.decodeHeader(&d, streamClass)
+        let event = try CTFTrace.decodeHeader(&d, streamClass, lttngHeader)
         var timestamp = lastTimestamp
         if let converter = clock {
-            guard let ns = converter.nanoseconds(d.clock) else {
-                throw DecodeFailure(bitPosition: start, message: "event time \(d.clock) cycles is out of range")
-            }
+            guard let ns = converter.nanoseconds(d.clock) else { throw Self.timeOutOfRange(d.clock, at: start) }
             timestamp = ns
         }
         eventStart = start
@@ -224,6 +224,19 @@ public final class CTFEventStream: EventStream {
         return EventRecord(timestamp: timestamp, cpu: packetCPU,
                            classIndex: Int32(event._withUnsafeGuaranteedRef { $0.index }), stream: Int32(streamIndex), kind: .event,
                            position: StreamPosition(unit: packetIndex, offset: start, clock: clockBefore))
+    }
+
+    /// Out of line: the hot loop stays small.
+    @inline(never)
+    private static func noBits(_ event: Unmanaged<CompiledEventClass>, at start: Int) -> DecodeFailure {
+        let name = event._withUnsafeGuaranteedRef { $0.definition.name }
+        return DecodeFailure(bitPosition: start, message: "event of class `\(name)` has no bits")
+    }
+
+    /// Out of line: the hot loop stays small.
+    @inline(never)
+    private static func timeOutOfRange(_ clock: UInt64, at start: Int) -> DecodeFailure {
+        DecodeFailure(bitPosition: start, message: "event time \(clock) cycles is out of range")
     }
 
     @inline(__always)
@@ -237,10 +250,7 @@ public final class CTFEventStream: EventStream {
         if let plan = commonContextSkip { try d.skip(plan) }
         if let plan = specificContext { try d.skip(plan) }
         if let plan = payload { try d.skip(plan) }
-        if d.position == eventStart {
-            let name = event._withUnsafeGuaranteedRef { $0.definition.name }
-            throw DecodeFailure(bitPosition: eventStart, message: "event of class `\(name)` has no bits")
-        }
+        if d.position == eventStart { throw Self.noBits(event, at: eventStart) }
     }
 
     /// The decoder placed after the current event's header, and the event's class, for a dumper

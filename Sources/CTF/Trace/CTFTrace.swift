@@ -279,16 +279,39 @@ public final class CTFTrace: Trace {
     }
 
     /// Decodes the event header; returns the event's class (unretained: the trace owns it).
+    /// - Parameter lttng: the stream class's `lttngHeader`, when the caller keeps a copy at hand.
+    ///
+    /// The usual case (a header read by `reader`, naming a known class) is kept small enough to
+    /// inline into the readers' loops; everything else, errors included, is out of line.
     @inline(__always)
-    static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass) throws
-        -> Unmanaged<CompiledEventClass> {
+    static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass,
+                             _ lttng: LTTngHeader? = nil) throws -> Unmanaged<CompiledEventClass> {
+        let start = decoder.position
         decoder.hasEventID = false
+        if let lttng, lttng.read(&decoder) {
+            if decoder.hasEventID, let event = streamClass.event(id: decoder.eventID) { return event }
+            return try headerClass(&decoder, streamClass, start: start)
+        }
+        return try decodeHeaderInGeneral(&decoder, streamClass)
+    }
+
+    /// `decodeHeader` through the flat or general skip plan.
+    @inline(never)
+    private static func decodeHeaderInGeneral(_ decoder: inout FieldDecoder,
+                                              _ streamClass: CompiledStreamClass) throws -> Unmanaged<CompiledEventClass> {
         let start = decoder.position
         if let header = streamClass.flatHeaderView {
             try decoder.skip(header)
         } else if let header = streamClass.eventHeaderViews?.skip {
             try decoder.skip(header)
         }
+        return try headerClass(&decoder, streamClass, start: start)
+    }
+
+    /// The class of the event whose header was just read (from `start`).
+    @inline(never)
+    private static func headerClass(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass,
+                                    start: Int) throws -> Unmanaged<CompiledEventClass> {
         if decoder.hasEventID {
             guard let event = streamClass.event(id: decoder.eventID) else {
                 throw DecodeFailure(bitPosition: start,
@@ -329,11 +352,11 @@ public final class CTFTrace: Trace {
                 if let header = compiled.packetHeader { try decoder.skip(header.skip) }
                 if let context = stream.streamClass.packetContext { try decoder.visit(context.visitAll, into: &visitor) }
             case .context:
-                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass).takeUnretainedValue()
+                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass, stream.streamClass.lttngHeader).takeUnretainedValue()
                 if let context = stream.streamClass.commonContext { try decoder.visit(context.visitAll, into: &visitor) }
                 if let context = event.specificContext { try decoder.visit(context.visitAll, into: &visitor) }
             case .payload:
-                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass).takeUnretainedValue()
+                let event = try CTFTrace.decodeHeader(&decoder, stream.streamClass, stream.streamClass.lttngHeader).takeUnretainedValue()
                 if let context = stream.streamClass.commonContext { try decoder.skip(context.skip) }
                 if let context = event.specificContext { try decoder.skip(context.skip) }
                 if let payload = event.payload { try decoder.visit(payload.visitAll, into: &visitor) }

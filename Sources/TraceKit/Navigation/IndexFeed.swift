@@ -97,18 +97,24 @@ final class IndexFeed: @unchecked Sendable {
                 continue
             }
             let slot = slots[best]
-            slot.busy = true
-            let chunk = slot.spare.popLast() ?? RecordChunk(capacity: chunkSize)
-            lock.unlock()
-            queues[best].fill(chunk, count: chunkSize)
-            lock.lock()
-            slot.busy = false
+            let chunk = read(best, slot)
             slot.ready.append(chunk)
             readyRecords += chunk.count
-            slot.nextTime = chunk.unread?.timestamp ?? .max
-            if chunk.unread == nil { slot.done = true }
             lock.broadcast()
         }
+    }
+
+    /// Reads stream `i`'s next chunk, the lock released meanwhile (held before and after).
+    private func read(_ i: Int, _ slot: Slot) -> RecordChunk {
+        slot.busy = true
+        let chunk = slot.spare.popLast() ?? RecordChunk(capacity: chunkSize)
+        lock.unlock()
+        queues[i].fill(chunk, count: chunkSize)
+        lock.lock()
+        slot.busy = false
+        slot.nextTime = chunk.unread?.timestamp ?? .max
+        if chunk.unread == nil { slot.done = true }
+        return chunk
     }
 
     /// The next chunk of stream `i`: nil when none is ready (without `wait`), or when the stream
@@ -121,6 +127,10 @@ final class IndexFeed: @unchecked Sendable {
         if let old { slot.spare.append(old) }
         while slot.ready.isEmpty {
             guard wait, !slot.done, !cancelled else { return nil }
+            if !slot.busy && !paused {
+                // No worker is on it: reading it here beats waiting for one to come.
+                return read(i, slot)
+            }
             lock.wait()
         }
         let chunk = slot.ready.removeFirst()
