@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${1:-143000}
 repeat=${2:-3}
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 ringside=.build/release/ringside
 trace=$(bench/ctf-make-trace.sh "$iterations")
 small=$(bench/ctf-make-trace.sh $((iterations / 10)))

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-swift build -c release --product ringside > /dev/null
+swift build -c release --static-swift-stdlib --product ringside > /dev/null
 ringside=.build/release/ringside
 mkdir -p bench/traces
 big=bench/traces/ftrace-3m.dat

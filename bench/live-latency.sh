@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MARKERS=${1:-60}
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 export RINGSIDE_STATE_DIR=bench/out/state
 mkdir -p bench/out
 python3 - "$MARKERS" <<'PY'

@@ -11,7 +11,7 @@ SECONDS_RUN=${2:-1}
 T=/sys/kernel/tracing
 mkdir -p "$dir/formats/syscalls" "$dir/formats/ftrace"
 gcc -O2 -pthread -o bench/out/live-load bench/live-load.c
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 RINGSIDE_STATE_DIR=bench/out/state .build/release/ringside record --compression none --buffer-size 65536 \
     -e syscalls:sys_enter_getppid -e syscalls:sys_exit_getppid -o "$dir/trace.dat" \
     -- bench/out/live-load 2 100000000 "$SECONDS_RUN" >/dev/null

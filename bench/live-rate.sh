@@ -17,7 +17,7 @@ RUNS=${3:-3}
 T=/sys/kernel/tracing
 out=bench/out
 mkdir -p "$out"
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 gcc -O2 -pthread -o "$out/live-load" bench/live-load.c
 gcc -O2 -o "$out/live-rawcopy" bench/live-rawcopy.c
 BIN=.build/release/ringside

@@ -12,7 +12,7 @@ RUNS=${1:-3}
 dir=bench/out/live-replay
 mkdir -p bench/out
 [ -f "$dir/cpu0.pages" ] && [ -f "$dir/trace.dat" ] || bench/live-make-replay.sh "$dir" 1 >/dev/null
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 BIN=.build/release/ringside
 events=$("$BIN" live --replay "$dir" --summary | awk -F'decoded=' '/^total:/ { split($2, a, " "); print a[1] }')
 cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{ print $1 + $2 }'; }

@@ -12,7 +12,7 @@ RATE=${1:-100000}
 SECONDS_RUN=${2:-10}
 out=bench/out
 mkdir -p "$out"
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 gcc -O2 -pthread -o "$out/live-load" bench/live-load.c
 BIN=$PWD/.build/release/ringside
 export RINGSIDE_STATE_DIR=$PWD/$out/state

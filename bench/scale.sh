@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 what=("${@:-all}")
 want() { for w in "${what[@]}"; do [ "$w" = all ] || [ "$w" = "$1" ] && return 0; done; return 1; }
 
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 bin=$(swift build -c release --show-bin-path)/ringside
 mkdir -p bench/traces bench/out
 socket=ringside-scale-$$

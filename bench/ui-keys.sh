@@ -14,7 +14,7 @@ trace=bench/traces/ui-$((events / 1000))k
 if [ ! -f "$trace/metadata" ]; then
     python3 bench/make-ctf-trace.py "$trace" "$events" 4 >/dev/null
 fi
-swift build -c release --product ringside >/dev/null
+swift build -c release --static-swift-stdlib --product ringside >/dev/null
 bin=$(swift build -c release --show-bin-path)/ringside
 mkdir -p bench/out
 log=$(mktemp -p bench/out frames.XXXXXX)
