@@ -42,7 +42,8 @@ for r in $(seq 1 "$runs"); do
     best_tcc=$(echo "if ($tcc < $best_tcc) $tcc else $best_tcc" | bc -l)
     best_rsc=$(echo "if ($rsc < $best_rsc) $rsc else $best_rsc" | bc -l)
 done
-printf "best %13ss %13ss %7.1fx %13ss %13ss %7.1fx\n" "$best_tc" "$best_rs" "$(echo "$best_tc / $best_rs" | bc -l)" \
+# bc prints values below 1 without their leading zero: printf's %f puts it back.
+printf "best %12.2fs %12.2fs %7.1fx %12.2fs %12.2fs %7.1fx\n" "$best_tc" "$best_rs" "$(echo "$best_tc / $best_rs" | bc -l)" \
     "$best_tcc" "$best_rsc" "$(echo "$best_tcc / $best_rsc" | bc -l)"
 
 read -r _ rss_small _ < <(measure $ringside dump --format trace-cmd $small)

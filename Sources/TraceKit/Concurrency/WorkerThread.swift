@@ -21,15 +21,14 @@ public final class WorkerThread {
         }
     }
 
-    /// Starts `body` on a new thread that nobody joins (its resources go when it ends); when no
-    /// thread can be made, `body` runs on the calling thread before this returns.
-    public static func detach(_ body: @escaping () -> Void) {
+    /// Starts `body` on a new thread that nobody joins (its resources go when it ends). Returns
+    /// false, without running `body`, when no thread can be made.
+    @discardableResult
+    public static func detach(_ body: @escaping () -> Void) -> Bool {
         let worker = WorkerThread(detached: body)
-        if Self.start(worker) {
-            pthread_detach(worker.thread)
-        } else {
-            body()
-        }
+        guard Self.start(worker) else { return false }
+        pthread_detach(worker.thread)
+        return true
     }
 
     private init(detached body: @escaping () -> Void) {

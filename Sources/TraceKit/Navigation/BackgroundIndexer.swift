@@ -42,7 +42,9 @@ public final class BackgroundIndexer {
         // readers itself, so the viewer does not wait for a second open of a big trace.
         let job = Job(open: open, channel: channel, checkpointInterval: checkpointInterval, parallel: parallel)
         // A thread of its own: it runs as long as indexing does, and waits for its readers.
-        WorkerThread.detach { job.run() }
+        if !WorkerThread.detach({ job.run() }) {
+            DispatchQueue.global(qos: .userInitiated).async { job.run() }
+        }
     }
 
     /// What the thread runs with.

@@ -55,8 +55,11 @@ final class IndexFeed: @unchecked Sendable {
         let count = max(1, min(workers, queues.count))
         workersRunning = count
         for _ in 0..<count {
-            // Threads of their own: the indexing thread waits for them.
-            WorkerThread.detach { [self] in work() }
+            // Threads of their own: the indexing thread waits for them. Without one, the
+            // indexing thread reads the streams itself (see `take`).
+            if !WorkerThread.detach({ [self] in work() }) {
+                lock.locked { workersRunning -= 1 }
+            }
         }
     }
 
@@ -118,7 +121,8 @@ final class IndexFeed: @unchecked Sendable {
     }
 
     /// The next chunk of stream `i`: nil when none is ready (without `wait`), or when the stream
-    /// has nothing more (with `wait`, which waits for a worker to read it otherwise).
+    /// has nothing more (with `wait`, which otherwise reads the chunk on the calling thread, or
+    /// waits for the worker reading it).
     /// - Parameter old: storage the merge is done with, kept for later chunks.
     func take(_ i: Int, wait: Bool, returning old: RecordChunk?) -> RecordChunk? {
         lock.lock()
