@@ -23,9 +23,16 @@ public final class WorkerThread {
 
     /// Starts `body` on a new thread that nobody joins (its resources go when it ends). Returns
     /// false, without running `body`, when no thread can be made.
+    /// - Parameter background: run it at a lower priority (nice 10) than the process's other
+    ///   threads, so work in the background never slows the screen or the keys down (when
+    ///   nothing else runs it still has every core).
     @discardableResult
-    public static func detach(_ body: @escaping () -> Void) -> Bool {
-        let worker = WorkerThread(detached: body)
+    public static func detach(background: Bool = false, _ body: @escaping () -> Void) -> Bool {
+        let worker = WorkerThread(detached: background ? {
+            // On Linux the nice value belongs to each thread, and 0 names the calling one.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            body()
+        } : body)
         guard Self.start(worker) else { return false }
         pthread_detach(worker.thread)
         return true

@@ -41,8 +41,9 @@ public final class BackgroundIndexer {
         // The thread keeps only the channel: the indexer going away cancels it. It opens its own
         // readers itself, so the viewer does not wait for a second open of a big trace.
         let job = Job(open: open, channel: channel, checkpointInterval: checkpointInterval, parallel: parallel)
-        // A thread of its own: it runs as long as indexing does, and waits for its readers.
-        if !WorkerThread.detach({ job.run() }) {
+        // A thread of its own: it runs as long as indexing does, and waits for its readers; at a
+        // lower priority than the screen's thread.
+        if !WorkerThread.detach(background: true, { job.run() }) {
             DispatchQueue.global(qos: .userInitiated).async { job.run() }
         }
     }

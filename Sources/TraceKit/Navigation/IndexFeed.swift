@@ -57,7 +57,7 @@ final class IndexFeed: @unchecked Sendable {
         for _ in 0..<count {
             // Threads of their own: the indexing thread waits for them. Without one, the
             // indexing thread reads the streams itself (see `take`).
-            if !WorkerThread.detach({ [self] in work() }) {
+            if !WorkerThread.detach(background: true, { [self] in work() }) {
                 lock.locked { workersRunning -= 1 }
             }
         }
