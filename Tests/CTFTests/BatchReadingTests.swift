@@ -124,11 +124,8 @@ final class BatchReadingTests: XCTestCase {
 
         let open = { try CTFTraceDiscovery.open(path: dir, isDirectory: true) }
         let batched = TraceSet(traces: try open(), tieBreak: CTFTieBreak.make(for: try open()))
-        let parallel = try TraceIndexer(set: batched, checkpointInterval: 64, parallel: true)
-        while !parallel.step(maxRecords: 500) {}
         let plain = TraceSet(traces: try open().map(OpaqueTrace.init), tieBreak: CTFTieBreak.make(for: try open()))
-        let serial = try TraceIndexer(set: plain, checkpointInterval: 64, parallel: false)
-        while !serial.step(maxRecords: 500) {}
+        let (parallel, serial) = try completeIndexes(parallel: batched, serial: plain)
         let a = parallel.index.data, b = serial.index.data
         XCTAssertGreaterThan(a.recordCount, 10)
         XCTAssertEqual(a.recordCount, b.recordCount)

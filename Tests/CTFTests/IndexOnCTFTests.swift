@@ -13,12 +13,9 @@ final class IndexOnCTFTests: XCTestCase {
     func testParallelIndexWithCursorDecodingMatchesSerialDecoding() throws {
         let trace = try CTFTrace(directory: fixture)
         let set = TraceSet(traces: [trace], tieBreak: CTFTieBreak.make(for: [trace]))
-        let parallel = try TraceIndexer(set: set, checkpointInterval: 64, parallel: true)
-        while !parallel.step(maxRecords: 700) {}
         let reference = TraceSet(traces: [OpaqueTrace(try CTFTrace(directory: fixture))],
                                  tieBreak: CTFTieBreak.make(for: [trace]))
-        let serial = try TraceIndexer(set: reference, checkpointInterval: 64, parallel: false)
-        while !serial.step(maxRecords: 1_000) {}
+        let (parallel, serial) = try completeIndexes(parallel: set, serial: reference)
         let a = parallel.index.data, b = serial.index.data
         XCTAssertEqual(a.recordCount, 3000)
         XCTAssertEqual(a.recordCount, b.recordCount)
@@ -34,6 +31,16 @@ final class IndexOnCTFTests: XCTestCase {
         let cursor = try MergedCursor(set: set, index: parallel.index)
         for o in [0, 63, 64, 1_500, 2_999, 100] { XCTAssertEqual(cursor.record(at: o), expected[o]) }
     }
+}
+
+/// Complete indexes of `set`, read on worker threads, and of `reference`, read one record at a
+/// time on this thread (checkpoints every 64 records, so both have many to compare).
+func completeIndexes(parallel set: TraceSet, serial reference: TraceSet) throws -> (TraceIndexer, TraceIndexer) {
+    let parallel = try TraceIndexer(set: set, checkpointInterval: 64, parallel: true)
+    while !parallel.step(maxRecords: 700) {}
+    let serial = try TraceIndexer(set: reference, checkpointInterval: 64, parallel: false)
+    while !serial.step(maxRecords: 1_000) {}
+    return (parallel, serial)
 }
 
 /// Hides the reader's cursor decoding (the index then decodes switches through the trace).
