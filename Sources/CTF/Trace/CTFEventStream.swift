@@ -24,6 +24,10 @@ public final class CTFEventStream: EventStream {
     private let slots: UnsafeMutablePointer<UInt64>
     private let slotCount: Int
 
+    /// Whether a packet's pages are all mapped when the cursor enters it (one call instead of a
+    /// fault every few pages; see `BatchRecordReading.readsAhead`).
+    @exclusivity(unchecked)
+    public var readsAhead = false
     /// The packet being read (or about to be entered).
     @exclusivity(unchecked)
     private(set) var packetIndex = 0
@@ -142,7 +146,7 @@ public final class CTFEventStream: EventStream {
     /// Returns the discarded-packets record to report first, if any.
     private func enterPacket(_ index: Int, carryClock: UInt64?) throws -> EventRecord? {
         let packet = stream.packets[index]
-        if packet.size >= Self.releaseThreshold {
+        if readsAhead && packet.size >= Self.releaseThreshold {
             stream.files[packet.file].willRead(packet.offset..<(packet.offset + packet.available))
         }
         var d = stream.decoder(for: packet, slots: slots, slotCount: slotCount)

@@ -10,4 +10,9 @@ public protocol BatchRecordReading: EventStream {
     /// stored and counted, and `current` is nil.
     func readRecords(into buffer: UnsafeMutablePointer<EventRecord>, count: inout Int, capacity: Int,
                      trace: Int32, stopClasses: UnsafeBufferPointer<Bool>) throws
+
+    /// Set when the stream is read through to its end (the index's workers): the reader may then
+    /// load big pieces ahead of the cursor. Left unset for cursors that read a few records (a
+    /// first screen should not wait for whole packets of every stream to come from the disk).
+    var readsAhead: Bool { get set }
 }

@@ -49,6 +49,7 @@ final class IndexFeed: @unchecked Sendable {
     ///   - budget: records read ahead, all streams together, at most (about).
     init(queues: [IndexSourceQueue], workers: Int, budget: Int = 262_144) {
         self.queues = queues
+        for queue in queues { queue.readAhead() }
         slots = queues.map { Slot(unread: $0.unread) }
         self.budget = budget
         chunkSize = Self.chunkSize(streams: queues.count, budget: budget)

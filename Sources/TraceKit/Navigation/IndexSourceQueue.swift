@@ -57,6 +57,11 @@ final class IndexSourceQueue {
         }
     }
 
+    /// Tells the stream it is read through to its end (by a feed's workers).
+    func readAhead() {
+        batch?.readsAhead = true
+    }
+
     /// Reads up to `count` records into `chunk` (emptied first).
     func fill(_ chunk: RecordChunk, count: Int) {
         chunk.reset()
