@@ -14,6 +14,13 @@ public protocol RingBufferPageSource: AnyObject {
     func describePage(_ index: Int) -> String
     /// Pages before `index` will not be read again soon.
     func releasePages(before index: Int)
+    /// Whether page `index` exists; a source may find out without counting every page (a
+    /// compressed trace.dat walks its chunk table only that far).
+    func hasPage(_ index: Int) -> Bool
+}
+
+extension RingBufferPageSource {
+    public func hasPage(_ index: Int) -> Bool { index >= 0 && index < pageCount }
 }
 
 extension CPUPageSource: RingBufferPageSource {}
@@ -169,7 +176,7 @@ public final class FtraceCPUStream: EventStream {
         s.reader = nil
         s.pending = nil
         s.pageStart = true
-        guard index < c.source.pageCount else {
+        guard c.source.hasPage(index) else {
             s.finished = true
             // Damage before the first whole page: nothing of this CPU can be read; say why.
             if index == 0, let damage = c.source.damage { throw damage }
@@ -212,7 +219,7 @@ public final class FtraceCPUStream: EventStream {
                 throw pageError(e, s, c)
             }
             guard let record else {
-                if s.pageIndex + 1 >= c.pointee.source.pageCount {
+                if !c.pointee.source.hasPage(s.pageIndex + 1) {
                     s.finished = true
                     s.reader = nil
                     if let damage = c.pointee.source.damage { throw damage }

@@ -23,12 +23,45 @@ final class CPUPageSource {
         var pageCount: Int
     }
 
+    /// Where the walk through the chunk table stands: the next header, the chunks left, the
+    /// pages before it, and how far the mapped headers were given back.
+    private struct ChunkWalk {
+        var position: Int
+        var index: Int
+        let count: Int
+        var firstPage: Int
+        var released: Int
+        /// The CPU data's range in the file.
+        let start: Int
+        let end: Int
+    }
+
     private let storage: Storage
+    /// The chunks walked so far (compressed data); the table is walked as pages are asked for,
+    /// so opening reads one header per CPU, not one per chunk of the whole file.
     private var chunks: [Chunk] = []
-    /// Number of pages that can be read (complete or partial).
-    private(set) var pageCount: Int = 0
-    /// Set when the data stops before its declared end (file truncated, chunk list damaged).
+    private var walk: ChunkWalk?
+    /// Pages known so far (all of them once the chunk table is walked through).
+    private var knownPages = 0
+    /// Set when the data stops before its declared end (file truncated, chunk list damaged);
+    /// for compressed data, known once the chunk table is walked that far.
     private(set) var damage: TraceError?
+
+    /// Number of pages that can be read (complete or partial); walks the whole chunk table.
+    var pageCount: Int {
+        walkChunks(throughPage: .max)
+        return knownPages
+    }
+
+    /// Chunks of the table walked so far (what opening and reading have needed).
+    var chunksWalked: Int { chunks.count }
+
+    /// Whether page `index` can be read, walking the chunk table only as far as it.
+    func hasPage(_ index: Int) -> Bool {
+        if index < knownPages { return index >= 0 }
+        walkChunks(throughPage: index)
+        return index >= 0 && index < knownPages
+    }
 
     // Inflated chunk cache: a few slots, least recently used replaced.
     private var slots: [(chunk: Int, buffer: UnsafeMutableRawBufferPointer)] = []
@@ -47,18 +80,14 @@ final class CPUPageSource {
         if file.compression == .none || size == 0 {
             let available = offset >= total ? 0 : min(size, total - offset)
             storage = .plain(start: offset, available: available)
-            pageCount = (available + pageSize - 1) / pageSize
+            knownPages = (available + pageSize - 1) / pageSize
             if available < size {
                 damage = TraceError(file: file.path, offset: min(offset, total),
                                     "\(label): the file ends before the CPU data: \(size) bytes declared at offset \(offset), \(available) present (truncated file)")
             }
         } else {
             storage = .compressed
-            readChunkTable(offset: offset, total: total)
-            // The walk through the chunk headers brought the whole CPU data in; chunks are read
-            // again one at a time.
-            let end = min(total, offset &+ size)
-            if end > offset { file.mapped.release(offset..<end) }
+            startChunkTable(offset: offset, end: min(total, offset &+ size), total: total)
         }
     }
 
@@ -66,43 +95,66 @@ final class CPUPageSource {
         for s in slots { s.buffer.deallocate() }
     }
 
-    private func readChunkTable(offset: Int, total: Int) {
-        var c = ByteCursor(bytes: file.bytes, file: file.path, order: file.byteOrder)
+    /// Reads the chunk count; the chunks themselves are walked as pages are asked for.
+    private func startChunkTable(offset: Int, end: Int, total: Int) {
         guard offset < total else {
             damage = TraceError(file: file.path, offset: offset, "\(label): compressed data lies beyond the end of the file (\(total) bytes)")
             return
         }
+        var c = ByteCursor(bytes: file.bytes, file: file.path, order: file.byteOrder)
         c.position = offset
         do {
             let count = try c.u32("\(label) chunk count")
-            var firstPage = 0
-            var released = offset
-            for index in 0..<Int(count) {
-                if c.position - released >= 8 << 20 {
+            walk = ChunkWalk(position: c.position, index: 0, count: Int(count), firstPage: 0, released: offset,
+                             start: offset, end: end)
+        } catch let e as TraceError {
+            damage = e
+        } catch {}
+    }
+
+    /// Walks the chunk headers until page `page` is known or the table ends.
+    private func walkChunks(throughPage page: Int) {
+        guard var w = walk, knownPages <= page else { return }
+        var c = ByteCursor(bytes: file.bytes, file: file.path, order: file.byteOrder)
+        c.position = w.position
+        var finished = false
+        do {
+            while w.index < w.count && knownPages <= page {
+                if c.position - w.released >= 8 << 20 {
                     // Headers walked past give their pages back as the walk goes (in 2 MiB
                     // blocks: the kernel maps large folios whole).
                     let end = c.position / (2 << 20) * (2 << 20)
-                    if end > released { file.mapped.release(released..<end) }
-                    released = max(released, end)
+                    if end > w.released { file.mapped.release(w.released..<end) }
+                    w.released = max(w.released, end)
                 }
                 let headerAt = c.position
-                let compressedSize = Int(try c.u32("\(label) chunk \(index) compressed size"))
-                let size = Int(try c.u32("\(label) chunk \(index) size"))
+                let compressedSize = Int(try c.u32("\(label) chunk \(w.index) compressed size"))
+                let size = Int(try c.u32("\(label) chunk \(w.index) size"))
                 guard compressedSize <= c.remaining else {
-                    throw c.error("\(label): chunk \(index) of \(compressedSize) compressed bytes runs past the end of the file (truncated file)", at: headerAt)
+                    throw c.error("\(label): chunk \(w.index) of \(compressedSize) compressed bytes runs past the end of the file (truncated file)", at: headerAt)
                 }
                 let pages = (size + pageSize - 1) / pageSize
                 chunks.append(Chunk(dataOffset: c.position, compressedSize: compressedSize, size: size,
-                                    firstPage: firstPage, pageCount: pages))
-                firstPage += pages
+                                    firstPage: w.firstPage, pageCount: pages))
+                w.firstPage += pages
+                knownPages = w.firstPage
                 c.position += compressedSize
+                w.index += 1
             }
-            pageCount = firstPage
+            finished = w.index >= w.count
         } catch let e as TraceError {
             damage = e
-            pageCount = chunks.last.map { $0.firstPage + $0.pageCount } ?? 0
+            finished = true
         } catch {
-            pageCount = chunks.last.map { $0.firstPage + $0.pageCount } ?? 0
+            finished = true
+        }
+        w.position = c.position
+        if finished {
+            walk = nil
+            // The walk brought the CPU data's headers in; chunks are read again one at a time.
+            if w.end > w.released { file.mapped.release(w.released..<w.end) }
+        } else {
+            walk = w
         }
     }
 
@@ -127,6 +179,7 @@ final class CPUPageSource {
     }
 
     private func chunkIndex(forPage index: Int) -> Int? {
+        walkChunks(throughPage: index)
         var low = 0, high = chunks.count
         while low < high {
             let mid = (low + high) / 2
