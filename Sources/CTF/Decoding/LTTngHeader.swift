@@ -66,8 +66,10 @@ struct LTTngHeader {
         let tag = prefix[0]
         guard tag.id, !tag.clock, tag.slot >= 0, tag.slot == Int(variant.slot) else { return nil }
         let compact: Bool
+        // Both start a byte (the header structure is byte-aligned): the compact form's 5 + 27
+        // bits then make one 32-bit word.
         switch (tag.size, tag.alignment) {
-        case (5, let a) where a <= 8 && 8 % a == 0: compact = true
+        case (5, 8): compact = true
         case (16, 8): compact = false
         default: return nil
         }
@@ -84,8 +86,6 @@ struct LTTngHeader {
         guard let short, short == [timestamp], let extended, extended.count == 2,
               extended[0].alignment == 8, extended[0].size == 32, extended[0].id, !extended[0].clock,
               extended[1] == Field(alignment: 8, size: 64, clock: true) else { return nil }
-        // The compact form's 5 + 27 bits must start a byte so they make one 32-bit word.
-        guard !compact || tag.alignment == 8 else { return nil }
         self.compact = compact
         self.bigEndian = bigEndian ?? false
         idSlot = tag.slot
@@ -99,7 +99,8 @@ struct LTTngHeader {
     }
 
     /// Reads the header at `d`'s position with its effects (position, clock, slots, event id), as
-    /// the general path would; false, with `d` unchanged, when the general path must read it.
+    /// the general path would; false, with `d` unchanged but for slots (which the general path
+    /// sets again), when the general path must read it.
     @inline(__always)
     func read(_ d: inout FieldDecoder) -> Bool {
         var p = (d.position &+ 7) & ~7
