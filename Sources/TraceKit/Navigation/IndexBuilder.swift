@@ -32,9 +32,10 @@ final class IndexBuilder {
     private let counts: UnsafeMutablePointer<Int>
     private let heads: UnsafeMutablePointer<Int>
     private let keys: UnsafeMutablePointer<Int64>
-    /// Sources ordered as a min-heap on their next record (queued or unread).
+    /// Sources ordered as a min-heap on their next record (queued or unread), in plain memory.
+    private let heap: UnsafeMutablePointer<Int>
     @exclusivity(unchecked)
-    private var heap: [Int] = []
+    private var heapCount = 0
     /// Merged records until the next checkpoint.
     @exclusivity(unchecked)
     private var untilCheckpoint = 0
@@ -69,6 +70,8 @@ final class IndexBuilder {
         heads.initialize(repeating: 0, count: n)
         keys = .allocate(capacity: n)
         keys.initialize(repeating: 0, count: n)
+        heap = .allocate(capacity: n)
+        heap.initialize(repeating: 0, count: n)
     }
 
     deinit {
@@ -77,6 +80,7 @@ final class IndexBuilder {
         counts.deallocate()
         heads.deallocate()
         keys.deallocate()
+        heap.deallocate()
     }
 
     // MARK: - Sources
@@ -119,18 +123,19 @@ final class IndexBuilder {
     }
 
     private func rebuildHeap() {
-        heap.removeAll(keepingCapacity: true)
+        heapCount = 0
         for i in queues.indices where updateKey(i) {
-            heap.append(i)
-            IndexHeap.siftUp(&heap, from: heap.count - 1) { [unowned(unsafe) self] in precedes($0, $1) }
+            heap[heapCount] = i
+            heapCount += 1
+            IndexHeap.siftUp(heap, from: heapCount - 1) { [unowned(unsafe) self] in precedes($0, $1) }
         }
     }
 
     /// Takes the heap's first source out of the heap.
     private func removeFirst() {
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
+        heapCount -= 1
+        if heapCount > 0 {
+            heap[0] = heap[heapCount]
             siftDownFirst()
         }
     }
@@ -139,7 +144,7 @@ final class IndexBuilder {
     /// a method passed as the closure would retain and release it on every merged record.
     @inline(__always)
     private func siftDownFirst() {
-        IndexHeap.siftDown(&heap, from: 0) { [unowned(unsafe) self] in precedes($0, $1) }
+        IndexHeap.siftDown(heap, count: heapCount, from: 0) { [unowned(unsafe) self] in precedes($0, $1) }
     }
 
     // MARK: - Reading
@@ -210,10 +215,11 @@ final class IndexBuilder {
         if feed == nil { reopenEnded() }
         rebuildHeap()
         while merged < maxRecords {
-            guard let top = heap.first else {
+            guard heapCount > 0 else {
                 data.isComplete = true
                 break
             }
+            let top = heap[0]
             var h = heads[top]
             if h >= counts[top] {
                 // The earliest record is not read yet: read it (or wait for a worker to). Its key
