@@ -42,9 +42,9 @@ public struct ActivityData {
     public private(set) var lastTime: Int64 = .min
     /// Lost ranges kept at most (damaged traces could report one per packet).
     static let lostLimit = 1 << 16
-    /// Per lane, events counted in its latest bucket but not yet added to it: most events fall in
-    /// the bucket of the one before on their lane, and are then counted here in a few
-    /// instructions. Added to the buckets before they are read or reshaped (`flushPending`).
+    /// Per lane, events counted in its latest bucket but not yet added to it (nor to the lane's
+    /// total): most events fall in the bucket of the one before on their lane, and are then
+    /// counted here in a few instructions. Added before they are read or reshaped (`flushPending`).
     private var pending: [PendingEvents] = []
 
     private struct PendingEvents {
@@ -197,9 +197,9 @@ public struct ActivityData {
         if record.cpu >= 0, Int(record.cpu) < laneOfCPU.count {
             let lane = laneOfCPU[Int(record.cpu)]
             if lane >= 0, time >= pending[lane].start, time < pending[lane].end {
+                // Counted in the lane's total too when flushed: one array written here, not two.
                 pending[lane].events &+= 1
                 recordsNoted += 1
-                laneEvents[lane] += 1
                 if time > lastTime { lastTime = time }
                 return
             }
@@ -222,7 +222,10 @@ public struct ActivityData {
     private mutating func flushPending(_ lane: Int) {
         let p = pending[lane]
         guard p.bucket >= 0 else { return }
-        if p.events > 0 { buckets[lane][p.bucket].events &+= p.events }
+        if p.events > 0 {
+            buckets[lane][p.bucket].events &+= p.events
+            laneEvents[lane] += Int(p.events)
+        }
         pending[lane] = PendingEvents()
     }
 

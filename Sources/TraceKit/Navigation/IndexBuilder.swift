@@ -140,11 +140,18 @@ final class IndexBuilder {
         }
     }
 
-    /// Moves the heap's first source down to its place. The comparison captures `self` unowned:
-    /// a method passed as the closure would retain and release it on every merged record.
+    /// Moves the heap's first source down to its place. The comparison reads the keys through
+    /// their pointer and reaches `self` only to break a tie: calling a method of `self` (even
+    /// captured unowned) retained and released it on every merged record.
     @inline(__always)
     private func siftDownFirst() {
-        IndexHeap.siftDown(heap, count: heapCount, from: 0) { [unowned(unsafe) self] in precedes($0, $1) }
+        let keys = self.keys
+        let builder = Unmanaged.passUnretained(self)
+        IndexHeap.siftDown(heap, count: heapCount, from: 0) { a, b in
+            let ka = keys[a], kb = keys[b]
+            if ka != kb { return ka < kb }
+            return builder._withUnsafeGuaranteedRef { $0.tiePrecedes(a, b) }
+        }
     }
 
     // MARK: - Reading
