@@ -96,4 +96,3 @@ struct FlatHeaderView {
     let spans: UnsafePointer<Span>
     let spanCount: Int
 }
-
