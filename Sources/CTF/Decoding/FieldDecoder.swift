@@ -244,21 +244,22 @@ struct FieldDecoder {
     static func variantOption(_ op: DecodeOp, tag: UInt64, _ selectors: UnsafeBufferPointer<VariantSelector>) -> Range<Int>? {
         var i = Int(op.labelStart)
         let end = i &+ Int(op.labelCount)
-        if op.flags.contains(.signed) {
-            let t = Int64(bitPattern: tag)
-            while i < end {
-                let s = selectors[i]
-                if t >= Int64(bitPattern: s.lower) && t <= Int64(bitPattern: s.upper) { return Int(s.optionStart)..<Int(s.optionEnd) }
-                i &+= 1
-            }
-        } else {
-            while i < end {
-                let s = selectors[i]
-                if tag >= s.lower && tag <= s.upper { return Int(s.optionStart)..<Int(s.optionEnd) }
-                i &+= 1
-            }
+        let signed = op.flags.contains(.signed)
+        while i < end {
+            let s = selectors[i]
+            if selects(tag, s.lower, s.upper, signed: signed) { return Int(s.optionStart)..<Int(s.optionEnd) }
+            i &+= 1
         }
         return nil
+    }
+
+    /// Whether a variant tag lies in a selector's range `lower...upper` (compared as signed
+    /// integers for a signed tag).
+    @inline(__always)
+    static func selects(_ tag: UInt64, _ lower: UInt64, _ upper: UInt64, signed: Bool) -> Bool {
+        signed
+            ? Int64(bitPattern: tag) >= Int64(bitPattern: lower) && Int64(bitPattern: tag) <= Int64(bitPattern: upper)
+            : tag >= lower && tag <= upper
     }
 
     private mutating func skip(_ ops: UnsafeBufferPointer<DecodeOp>, _ fields: UnsafeBufferPointer<Unmanaged<FieldInfo>>,
@@ -341,10 +342,7 @@ struct FieldDecoder {
             var i = 0
             while i < header.spanCount {
                 let span = header.spans[i]
-                let hit = signed
-                    ? Int64(bitPattern: tag) >= Int64(bitPattern: span.lower) && Int64(bitPattern: tag) <= Int64(bitPattern: span.upper)
-                    : tag >= span.lower && tag <= span.upper
-                if hit { break }
+                if Self.selects(tag, span.lower, span.upper, signed: signed) { break }
                 i &+= 1
             }
             guard i < header.spanCount else {

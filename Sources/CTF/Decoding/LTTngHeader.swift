@@ -104,7 +104,6 @@ struct LTTngHeader {
     @inline(__always)
     func read(_ d: inout FieldDecoder) -> Bool {
         var p = (d.position &+ 7) & ~7
-        let id: UInt64
         if compact {
             guard p &+ 32 <= d.limit, idSlot < d.slotCount else { return false }
             let word = load32(d, p)
@@ -141,7 +140,7 @@ struct LTTngHeader {
         // Extended form: a 32-bit id and a 64-bit timestamp, byte-aligned.
         p = (p &+ 7) & ~7
         guard p &+ 96 <= d.limit else { return false }
-        id = UInt64(load32(d, p))
+        let id = UInt64(load32(d, p))
         let raw = d.base.loadUnaligned(fromByteOffset: (p >> 3) &+ 4, as: UInt64.self)
         if extendedIDSlot >= 0 && extendedIDSlot < d.slotCount { d.slots[extendedIDSlot] = id }
         d.clock = bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)

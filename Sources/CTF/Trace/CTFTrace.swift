@@ -281,7 +281,7 @@ public final class CTFTrace: Trace {
     /// Decodes the event header; returns the event's class (unretained: the trace owns it).
     /// - Parameter lttng: the stream class's `lttngHeader`, when the caller keeps a copy at hand.
     ///
-    /// The usual case (a header read by `reader`, naming a known class) is kept small enough to
+    /// The usual case (a header read by `lttng`, naming a known class) is kept small enough to
     /// inline into the readers' loops; everything else, errors included, is out of line.
     @inline(__always)
     static func decodeHeader(_ decoder: inout FieldDecoder, _ streamClass: CompiledStreamClass,

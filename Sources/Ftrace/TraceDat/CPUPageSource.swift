@@ -23,16 +23,14 @@ final class CPUPageSource {
         var pageCount: Int
     }
 
-    /// Where the walk through the chunk table stands: the next header, the chunks left, the
-    /// pages before it, and how far the mapped headers were given back.
+    /// Where the walk through the chunk table stands: the next header, the chunks in the table,
+    /// and how far the mapped headers were given back (the chunks and pages before it are
+    /// `chunks` and `knownPages`).
     private struct ChunkWalk {
         var position: Int
-        var index: Int
         let count: Int
-        var firstPage: Int
         var released: Int
-        /// The CPU data's range in the file.
-        let start: Int
+        /// Where the CPU data ends in the file.
         let end: Int
     }
 
@@ -105,8 +103,7 @@ final class CPUPageSource {
         c.position = offset
         do {
             let count = try c.u32("\(label) chunk count")
-            walk = ChunkWalk(position: c.position, index: 0, count: Int(count), firstPage: 0, released: offset,
-                             start: offset, end: end)
+            walk = ChunkWalk(position: c.position, count: Int(count), released: offset, end: end)
         } catch let e as TraceError {
             damage = e
         } catch {}
@@ -119,7 +116,7 @@ final class CPUPageSource {
         c.position = w.position
         var finished = false
         do {
-            while w.index < w.count && knownPages <= page {
+            while chunks.count < w.count && knownPages <= page {
                 if c.position - w.released >= 8 << 20 {
                     // Headers walked past give their pages back as the walk goes (in 2 MiB
                     // blocks: the kernel maps large folios whole).
@@ -128,20 +125,18 @@ final class CPUPageSource {
                     w.released = max(w.released, end)
                 }
                 let headerAt = c.position
-                let compressedSize = Int(try c.u32("\(label) chunk \(w.index) compressed size"))
-                let size = Int(try c.u32("\(label) chunk \(w.index) size"))
+                let compressedSize = Int(try c.u32("\(label) chunk \(chunks.count) compressed size"))
+                let size = Int(try c.u32("\(label) chunk \(chunks.count) size"))
                 guard compressedSize <= c.remaining else {
-                    throw c.error("\(label): chunk \(w.index) of \(compressedSize) compressed bytes runs past the end of the file (truncated file)", at: headerAt)
+                    throw c.error("\(label): chunk \(chunks.count) of \(compressedSize) compressed bytes runs past the end of the file (truncated file)", at: headerAt)
                 }
                 let pages = (size + pageSize - 1) / pageSize
                 chunks.append(Chunk(dataOffset: c.position, compressedSize: compressedSize, size: size,
-                                    firstPage: w.firstPage, pageCount: pages))
-                w.firstPage += pages
-                knownPages = w.firstPage
+                                    firstPage: knownPages, pageCount: pages))
+                knownPages += pages
                 c.position += compressedSize
-                w.index += 1
             }
-            finished = w.index >= w.count
+            finished = chunks.count >= w.count
         } catch let e as TraceError {
             damage = e
             finished = true

@@ -104,11 +104,19 @@ final class IndexBuilder {
         return true
     }
 
+    /// Runs `body` with the merge order of sources (their next records' times, then the
+    /// tie-break). The comparison reads the keys through their pointer and reaches `self` only
+    /// to break a tie: calling a method of `self` (even captured unowned) retained and released
+    /// it on every merged record.
     @inline(__always)
-    private func precedes(_ a: Int, _ b: Int) -> Bool {
-        let ka = keys[a], kb = keys[b]
-        if ka != kb { return ka < kb }
-        return tiePrecedes(a, b)
+    private func withOrder<T>(_ body: ((Int, Int) -> Bool) -> T) -> T {
+        let keys = self.keys
+        let builder = Unmanaged.passUnretained(self)
+        return body { a, b in
+            let ka = keys[a], kb = keys[b]
+            if ka != kb { return ka < kb }
+            return builder._withUnsafeGuaranteedRef { $0.tiePrecedes(a, b) }
+        }
     }
 
     /// Equal timestamps: the merge's tie-break on the records, then the source order.
@@ -127,7 +135,7 @@ final class IndexBuilder {
         for i in queues.indices where updateKey(i) {
             heap[heapCount] = i
             heapCount += 1
-            IndexHeap.siftUp(heap, from: heapCount - 1) { [unowned(unsafe) self] in precedes($0, $1) }
+            withOrder { IndexHeap.siftUp(heap, from: heapCount - 1, by: $0) }
         }
     }
 
@@ -140,18 +148,10 @@ final class IndexBuilder {
         }
     }
 
-    /// Moves the heap's first source down to its place. The comparison reads the keys through
-    /// their pointer and reaches `self` only to break a tie: calling a method of `self` (even
-    /// captured unowned) retained and released it on every merged record.
+    /// Moves the heap's first source down to its place.
     @inline(__always)
     private func siftDownFirst() {
-        let keys = self.keys
-        let builder = Unmanaged.passUnretained(self)
-        IndexHeap.siftDown(heap, count: heapCount, from: 0) { a, b in
-            let ka = keys[a], kb = keys[b]
-            if ka != kb { return ka < kb }
-            return builder._withUnsafeGuaranteedRef { $0.tiePrecedes(a, b) }
-        }
+        withOrder { IndexHeap.siftDown(heap, count: heapCount, from: 0, by: $0) }
     }
 
     // MARK: - Reading

@@ -1,9 +1,9 @@
 import Dispatch
 import Glibc
 
-/// Reads the streams of an `IndexBuilder` ahead on worker threads, in chunks of up to 1024 records, while the builder
-/// merges what was read: reading (the costly part: every field walked) and merging overlap, and
-/// streams are read on all cores.
+/// Reads the streams of an `IndexBuilder` ahead on worker threads, in chunks of up to 1024
+/// records, while the builder merges what was read: reading (the costly part: every field walked)
+/// and merging overlap, and streams are read on all cores.
 ///
 /// A worker always reads the stream whose next unread record is earliest among those with room
 /// for another chunk, so the merge rarely waits; each stream holds at most `maxReady` chunks, so

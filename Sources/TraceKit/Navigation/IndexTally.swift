@@ -5,7 +5,6 @@ final class IndexTally {
     private let classStart: [Int]
     private let classCount: [Int]
     private let classCounts: UnsafeMutablePointer<Int>
-    private let classTotal: Int
     private static let cpuLimit = 4_096
     private let cpuCounts: UnsafeMutablePointer<Int>
     /// Records of CPU -1, and the highest CPU counted + 1.
@@ -26,7 +25,6 @@ final class IndexTally {
         }
         classStart = start
         classCount = set.traces.map { $0.eventClasses.count }
-        classTotal = total
         classCounts = .allocate(capacity: max(1, total))
         classCounts.initialize(repeating: 0, count: max(1, total))
         cpuCounts = .allocate(capacity: Self.cpuLimit)
