@@ -15,12 +15,18 @@ final class BabeltraceGoldenTests: XCTestCase {
     }
 
     /// Dumps the traces found under `path` like `ringside dump --format babeltrace PATH`.
-    static func dump(_ path: String, parallel: Bool = true, begin: Int64? = nil, end: Int64? = nil) throws
+    /// With `parallel: .parts`, streams are cut at every packet where reading can start afresh and
+    /// formatted by more threads than there are cores.
+    static func dump(_ path: String, parallel: Mode = .streams, begin: Int64? = nil, end: Int64? = nil) throws
         -> (out: [UInt8], err: String) {
         let traces = try CTFTraceDiscovery.open(path: path, isDirectory: true)
         let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
         let dumper = try BabeltraceDumper(set: set)
-        dumper.parallel = parallel
+        dumper.parallel = parallel != .serial
+        if parallel == .parts {
+            dumper.partBytes = 1
+            dumper.workerCount = 3
+        }
         var out: [UInt8] = []
         var err: [UInt8] = []
         let errors = OutputBuffer { err += $0 }
@@ -35,13 +41,17 @@ final class BabeltraceGoldenTests: XCTestCase {
         return (out, String(decoding: err, as: UTF8.self))
     }
 
+    /// How a dump is made: on this thread, on worker threads (streams in large parts), or in
+    /// parts of one packet each on three workers.
+    enum Mode: CaseIterable { case streams, serial, parts }
+
     private func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let trace = FixturePaths.path("traces/" + name)
         // The output holds bytes that are not UTF-8 (strings are printed as written): compare bytes.
         let expectedOut = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixturePaths.path("golden/\(name).babeltrace.txt"))))
         let expectedErr = try String(contentsOfFile: FixturePaths.path("golden/\(name).babeltrace.err"), encoding: .utf8)
             .replacingOccurrences(of: "@FIXTURES@", with: BabeltraceWarnings.absolutePath(FixturePaths.path("traces")))
-        for parallel in [true, false] {
+        for parallel in Mode.allCases {
             let (out, err) = try Self.dump(trace, parallel: parallel)
             XCTAssertEqual(out.count, expectedOut.count, "\(name): output size (parallel: \(parallel))", file: file, line: line)
             if out != expectedOut {
@@ -84,11 +94,42 @@ final class BabeltraceGoldenTests: XCTestCase {
             let expectedOut = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FixturePaths.path("golden/\(name).babeltrace.txt"))))
             let expectedErr = try String(contentsOfFile: FixturePaths.path("golden/\(name).babeltrace.err"), encoding: .utf8)
                 .replacingOccurrences(of: "@FIXTURES@", with: BabeltraceWarnings.absolutePath(FixturePaths.path("traces")))
-            for parallel in [true, false] {
+            for parallel in Mode.allCases {
                 let (out, err) = try Self.dump(trace, parallel: parallel, begin: begin, end: end)
                 XCTAssertTrue(out == expectedOut, "\(name): standard output (parallel: \(parallel))")
                 XCTAssertEqual(err, expectedErr, "\(name): standard error (parallel: \(parallel))")
             }
+        }
+    }
+
+    /// The `.parts` mode above really cuts streams: LTTng packets all end with a clock value, so
+    /// every packet starts a part; a stream without a clock is read in one piece.
+    func testStreamsAreCutWherePacketsEndWithAClockValue() throws {
+        for name in ["ust-discard", "ust-overwrite"] {
+            let traces = try CTFTraceDiscovery.open(path: FixturePaths.path("traces/" + name), isDirectory: true)
+            var cut = 0
+            for trace in traces {
+                for stream in trace.dataStreams {
+                    let ranges = BabeltraceDumper.partRanges(of: stream, begin: nil, partBytes: 1)
+                    XCTAssertEqual(ranges.count, stream.packets.count, name)
+                    XCTAssertEqual(ranges.first?.first, 0)
+                    XCTAssertEqual(ranges.last?.end, Int.max)
+                    for (a, b) in zip(ranges, ranges.dropFirst()) { XCTAssertEqual(a.end, b.first) }
+                    cut += ranges.count - 1
+                }
+            }
+            XCTAssertGreaterThan(cut, 2, name)
+            // With --begin, the first part starts where the seek starts; cuts come after.
+            if let stream = traces.first?.dataStreams.first, stream.packets.count > 2,
+               let begin = stream.packets[1].endNanoseconds {
+                let ranges = BabeltraceDumper.partRanges(of: stream, begin: begin, partBytes: 1)
+                XCTAssertEqual(ranges.first?.first, CTFEventStream.firstPacket(reaching: begin, in: stream.packets))
+                XCTAssertEqual(ranges.first?.first, 1, name)
+            }
+        }
+        let noClock = try CTFTraceDiscovery.open(path: FixturePaths.path("traces/tsdl-noclock"), isDirectory: true)
+        for stream in noClock.flatMap(\.dataStreams) {
+            XCTAssertEqual(BabeltraceDumper.partRanges(of: stream, begin: nil, partBytes: 1).count, 1)
         }
     }
 

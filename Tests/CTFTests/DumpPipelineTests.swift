@@ -190,9 +190,13 @@ final class DumpPipelineTests: XCTestCase {
             let golden = String(decoding: try FixturePaths.contents("golden/\(name).babeltrace.txt"), as: UTF8.self)
             let expected = golden.split(separator: "\n").filter { $0.contains(" \(event): ") }.map { $0 + "\n" }.joined()
             XCTAssertFalse(expected.isEmpty, name)
-            for parallel in [false, true] {
+            for (parallel, inParts) in [(false, false), (true, false), (true, true)] {
                 let dumper = try BabeltraceDumper(set: set)
                 dumper.parallel = parallel
+                if inParts {
+                    dumper.partBytes = 1
+                    dumper.workerCount = 3
+                }
                 dumper.makeFilter = { _ in
                     let filter = try EventFilter("event == \"\(event)\"")
                     return { filter.matches($0, in: context) }
@@ -200,7 +204,7 @@ final class DumpPipelineTests: XCTestCase {
                 var out: [UInt8] = []
                 let errors = OutputBuffer { _ in }
                 try dumper.dump(sink: { out += $0 }, errors: errors)
-                XCTAssertEqual(String(decoding: out, as: UTF8.self), expected, "\(name) parallel=\(parallel)")
+                XCTAssertEqual(String(decoding: out, as: UTF8.self), expected, "\(name) parallel=\(parallel) parts=\(inParts)")
             }
         }
     }

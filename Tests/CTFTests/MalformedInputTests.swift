@@ -275,4 +275,44 @@ final class MalformedInputTests: XCTestCase {
         }
         XCTAssertGreaterThan(failures, 10, "the damage was noticed")
     }
+
+    /// Random damage in streams of many packets: cut into parts of one packet and formatted by
+    /// several threads, the dump prints the same and stops on the same error as read in one piece
+    /// (`TraceReading.babeltrace` compares the two).
+    func testRandomDamagePrintsTheSameInParts() throws {
+        struct Generator: RandomNumberGenerator {
+            var state: UInt64
+            mutating func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return z ^ (z >> 31)
+            }
+        }
+        var rng = Generator(state: 0x6C0FFEE)
+        var failures = 0, printed = 0
+        for round in 0..<24 {
+            let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
+            let dir = try traces.copyFixture("traces/" + name, as: "parts-\(round)")
+            let file = dir + "/ust/uid/0/64-bit/ch0_\(round / 2 % 2)"
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            if round % 3 == 2 {
+                bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2)))
+            } else {
+                for _ in 0..<(1 + rng.next() % 4) {
+                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let (out, _, error) = TraceReading.babeltrace(dir)
+            if let error {
+                failures += 1
+                XCTAssertTrue("\(error)".contains(dir), "the error names a file of the trace: \(error)")
+            }
+            printed += out.count
+        }
+        XCTAssertGreaterThan(failures, 4, "the damage was noticed")
+        XCTAssertGreaterThan(printed, 100_000, "events before the damage were printed")
+    }
 }

@@ -110,10 +110,25 @@ enum TraceReading {
     /// The babeltrace2-style dump of the traces under `path`; the error thrown, if any, is
     /// returned with what was printed before it.
     static func babeltrace(_ path: String) -> (out: String, err: String, error: Error?) {
+        let whole = babeltrace(path, inParts: false)
+        // Streams cut at every packet and formatted by several threads print the same, and stop
+        // on the same error.
+        let parts = babeltrace(path, inParts: true)
+        XCTAssertEqual(parts.out, whole.out, "\(path): output in parts")
+        XCTAssertEqual(parts.err, whole.err, "\(path): warnings in parts")
+        XCTAssertEqual(parts.error.map { "\($0)" }, whole.error.map { "\($0)" }, "\(path): error in parts")
+        return whole
+    }
+
+    private static func babeltrace(_ path: String, inParts: Bool) -> (out: String, err: String, error: Error?) {
         do {
             let traces = try CTFTraceDiscovery.open(path: path, isDirectory: true)
             let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
             let dumper = try BabeltraceDumper(set: set)
+            if inParts {
+                dumper.partBytes = 1
+                dumper.workerCount = 3
+            }
             var out: [UInt8] = []
             var err: [UInt8] = []
             let errors = OutputBuffer { err += $0 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TraceKit
 
@@ -21,6 +20,10 @@ public final class BabeltraceDumper {
     private var line = TextBuffer(capacity: 1 << 18)
     /// Whether to format on worker threads (the result is identical either way).
     public var parallel = true
+    /// Worker threads when `parallel` (default: one per core; tests ask for more).
+    var workerCount: Int?
+    /// Packet bytes per part of a stream formatted on its own (tests make parts of every packet).
+    var partBytes = BabeltraceDumper.defaultPartBytes
     /// `--filter`: makes the event filter of each stream (by index in trace then stream order; each
     /// is used on one thread). Rejected events print nothing, and the lines of the others are the
     /// lines babeltrace2 prints for them (time deltas still count from the previous event of the
@@ -87,30 +90,52 @@ public final class BabeltraceDumper {
             try? errors.flush()
         }
         let streamCount = traces.reduce(0) { $0 + $1.dataStreams.count }
-        // Chunks formatted ahead let a worker keep going while the merge takes lines from the
-        // other streams (streams are rarely even in time over a few thousand events); the total
-        // stays bounded whatever the stream count.
+        // Chunks formatted ahead let the workers keep going while the merge takes lines from
+        // other streams; the total stays bounded whatever the stream count.
         let chunksAhead = 16
         let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
-        var formatters: [BabeltraceStreamFormatter] = []
+        let workers = parallel ? max(0, workerCount ?? ProcessInfo.processInfo.activeProcessorCount) : 0
+        var feeds: [BabeltraceStreamFeed] = []
+        var texts: [BabeltraceStreamTexts] = []
+        var order = 0
         for (t, trace) in traces.enumerated() {
-            let header = Self.header(of: trace)
-            let names = trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) }
+            let traceTexts = BabeltraceStreamTexts(header: Self.header(of: trace),
+                                                   eventNames: trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) })
+            texts.append(traceTexts)
             for s in trace.dataStreams.indices {
-                formatters.append(try BabeltraceStreamFormatter(trace: trace, traceIndex: t, streamIndex: s, header: header,
-                                                                eventNames: names, begin: begin, end: end,
-                                                                chunkBytes: chunkBytes, chunksAhead: chunksAhead))
+                let ranges = workers > 1 ? Self.partRanges(of: trace.dataStreams[s], begin: begin, partBytes: partBytes) : [(0, Int.max)]
+                var parts: [StreamPart] = []
+                for (i, range) in ranges.enumerated() {
+                    let time = trace.dataStreams[s].packets.indices.contains(range.first)
+                        ? trace.dataStreams[s].packets[range.first].beginNanoseconds ?? .min : .min
+                    parts.append(StreamPart(feed: feeds.count, order: order, firstPacket: range.first, endPacket: range.end,
+                                            begin: i == 0 ? begin : nil, nextTime: time))
+                    order += 1
+                }
+                feeds.append(BabeltraceStreamFeed(traceIndex: t, streamIndex: s,
+                                                  hasClock: trace.dataStreams[s].streamClass.clock != nil, parts: parts))
             }
         }
         if let makeFilter {
-            for (i, f) in formatters.enumerated() { f.filter = try makeFilter(i) }
+            // Made here first so that a bad filter fails before any output.
+            for i in feeds.indices { _ = try makeFilter(i) }
         }
-        let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
-            ? DispatchQueue(label: "ringside.babeltrace", attributes: .concurrent) : nil
-        for f in formatters { f.startProducing(on: queue) }
-        var heap = FormatterHeap(formatters: formatters, traces: traces)
-        for (i, f) in formatters.enumerated() {
-            _ = f.advanceChunk(on: queue)
+        let makeFilter = self.makeFilter
+        let traces = self.traces
+        let pool = BabeltraceFormattingPool(feeds: feeds, chunkLimit: chunksAhead * streamCount) { [feeds] part in
+            let feed = feeds[part.feed]
+            let formatter = try BabeltraceStreamFormatter(
+                trace: traces[feed.traceIndex], traceIndex: feed.traceIndex, streamIndex: feed.streamIndex,
+                texts: texts[feed.traceIndex], firstPacket: part.firstPacket, endPacket: part.endPacket,
+                begin: part.begin, end: end, chunkBytes: chunkBytes)
+            formatter.filter = try makeFilter?(part.feed)
+            return formatter
+        }
+        pool.start(workers: workers > 1 ? workers : 0)
+        defer { pool.stop() }
+        var heap = FormatterHeap(feeds: feeds, traces: traces)
+        for (i, f) in feeds.enumerated() {
+            _ = pool.advance(f)
             if f.hasEntry {
                 heap.push(i)
             } else if let error = f.current.error {
@@ -123,7 +148,7 @@ public final class BabeltraceDumper {
             try? errors.flush()
         }
         while let top = heap.top {
-            let f = formatters[top]
+            let f = feeds[top]
             let entry = f.current.entries[f.position]
             if entry.kind == 0 {
                 write(entry, of: f, to: &line)
@@ -139,7 +164,7 @@ public final class BabeltraceDumper {
                     try flushLines(to: out)
                     throw error
                 }
-                if f.advanceChunk(on: queue), f.hasEntry {
+                if pool.advance(f), f.hasEntry {
                     heap.replaceTop()
                 } else if let error = f.current.error {
                     try flushLines(to: out)
@@ -153,13 +178,43 @@ public final class BabeltraceDumper {
             if warnings.hasPending {
                 var bound = Int64.max
                 for i in heap.members {
-                    let g = formatters[i]
+                    let g = feeds[i]
                     bound = min(bound, g.current.entries[g.position].lossFloor)
                 }
                 warnings.flushReady(bound: bound, to: errors, clock: &clock)
             }
         }
     }
+
+    /// The packet ranges of `stream` formatted on their own: about `partBytes` of packets each,
+    /// cut where reading can start afresh (`canStartReading(atPacket:)`); with `begin`, from the
+    /// packet a seek to it starts at, and cut only before packets that begin at or after it.
+    static func partRanges(of stream: CTFDataStream, begin: Int64?, partBytes: Int) -> [(first: Int, end: Int)] {
+        stream.indexAllPackets()
+        let packets = stream.packets
+        let first = begin.map { CTFEventStream.firstPacket(reaching: $0, in: packets) } ?? 0
+        var ranges: [(first: Int, end: Int)] = []
+        var start = first
+        var bytes = 0
+        var index = first + 1
+        while index < packets.count {
+            bytes += packets[index - 1].size
+            // After `begin`'s packet, a part reads from its first record on as the seek would.
+            let afterBegin = begin.map { (packets[index].beginNanoseconds ?? .min) >= $0 } ?? true
+            if bytes >= partBytes, afterBegin, stream.canStartReading(atPacket: index) {
+                ranges.append((start, index))
+                start = index
+                bytes = 0
+            }
+            index += 1
+        }
+        ranges.append((start, Int.max))
+        return ranges
+    }
+
+    /// Packet bytes per part: enough to make starting a part cheap beside formatting it, few
+    /// enough that every core has parts to take wherever the merge is.
+    static let defaultPartBytes = 2 << 20
 
     private func flushLines(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard line.count > 0 else { return }
@@ -169,7 +224,7 @@ public final class BabeltraceDumper {
 
     /// The time and delta columns, then the event's formatted text.
     @inline(__always)
-    private func write(_ entry: FormattedEntry, of formatter: BabeltraceStreamFormatter, to out: inout TextBuffer) {
+    private func write(_ entry: FormattedEntry, of formatter: BabeltraceStreamFeed, to out: inout TextBuffer) {
         if formatter.hasClock {
             out.append(UInt8(ascii: "["))
             clock.write(entry.timestamp, to: &out)
@@ -191,14 +246,14 @@ public final class BabeltraceDumper {
     }
 }
 
-/// A min-heap of formatters by their next entry, in babeltrace2's muxer order.
+/// A min-heap of streams by their next entry, in babeltrace2's muxer order.
 private struct FormatterHeap {
-    let formatters: [BabeltraceStreamFormatter]
+    let formatters: [BabeltraceStreamFeed]
     let traces: [CTFTrace]
     private(set) var members: [Int] = []
 
-    init(formatters: [BabeltraceStreamFormatter], traces: [CTFTrace]) {
-        self.formatters = formatters
+    init(feeds: [BabeltraceStreamFeed], traces: [CTFTrace]) {
+        self.formatters = feeds
         self.traces = traces
         members.reserveCapacity(formatters.count)
     }
@@ -251,7 +306,7 @@ private struct FormatterHeap {
         return order != 0 ? order < 0 : a < b
     }
 
-    private static func record(_ e: FormattedEntry, _ f: BabeltraceStreamFormatter) -> EventRecord {
+    private static func record(_ e: FormattedEntry, _ f: BabeltraceStreamFeed) -> EventRecord {
         EventRecord(timestamp: e.timestamp, cpu: -1, classIndex: e.classIndex, stream: Int32(f.streamIndex),
                     trace: Int32(f.traceIndex),
                     kind: e.kind == 0 || e.kind == 3 ? .event : .lostEvents(count: nil, since: e.since),

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TraceKit
 
@@ -29,6 +28,10 @@ final class FormattedChunk {
     /// Set when the stream ended after these records; `error` when it ended on damage.
     @exclusivity(unchecked)
     var isLast = false
+    /// Set when the part of the stream being formatted ended after these records (the stream
+    /// goes on in the next part).
+    @exclusivity(unchecked)
+    var endsPart = false
     @exclusivity(unchecked)
     var error: Error?
 
@@ -38,12 +41,14 @@ final class FormattedChunk {
         text.removeAll()
         entries.removeAll(keepingCapacity: true)
         isLast = false
+        endsPart = false
         error = nil
     }
 }
 
-/// Formats the records of one stream into chunks, babeltrace2's way: each event's text starts with
-/// the trace's header words and ends with the newline; the time columns are added when merging.
+/// Formats the records of one part of a stream (a range of its packets) into chunks, babeltrace2's
+/// way: each event's text starts with the trace's header words and ends with the newline; the
+/// time columns are added when merging. Used by one thread at a time.
 final class BabeltraceStreamFormatter {
     let traceIndex: Int
     let streamIndex: Int
@@ -54,54 +59,25 @@ final class BabeltraceStreamFormatter {
     private let packetHeaderSkip: PlanView?
     private let packetContext: ScopeViews?
     private let commonContext: ScopeViews?
-    /// The header words and the `name: ` texts of the event classes, in plain buffers.
-    private let headerBytes: UnsafeMutableBufferPointer<UInt8>
-    private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
-    private let eventNameRanges: [Range<Int>]
+    /// The header words and the `name: ` texts of the event classes, shared by the stream's parts.
+    private let texts: BabeltraceStreamTexts
     @exclusivity(unchecked) private var cachedPacket = -1
     @exclusivity(unchecked) private var cachedPacketContext = TextBuffer(capacity: 256)
     /// Recent stream event contexts and their text.
     @exclusivity(unchecked) private var commonContextCache = ScopeTextCache()
     private let end: Int64
-    /// The chunk being merged.
-    @exclusivity(unchecked)
-    private(set) var current: FormattedChunk
-    /// Chunks formatted ahead and chunks free for formatting, guarded by `lock`.
-    private var ready: [FormattedChunk] = []
-    private var free: [FormattedChunk] = []
-    private var producing = false
-    private var producedLast = false
-    private let lock = NSCondition()
-    @exclusivity(unchecked)
-    private(set) var finished = false
-    /// Index of the next entry of `current` to merge.
-    @exclusivity(unchecked)
-    var position = 0
     let chunkBytes: Int
-    /// `--filter`: events it rejects are not printed (set before producing starts).
+    /// `--filter`: events it rejects are not printed.
     var filter: ((EventRecord) -> Bool)?
-    /// Whether the stream's events have times (babeltrace2 prints no time columns otherwise).
-    var hasClock: Bool { streamClass.clock != nil }
 
-    init(trace: CTFTrace, traceIndex: Int, streamIndex: Int, header: [UInt8], eventNames: [[UInt8]],
-         begin: Int64?, end: Int64?, chunkBytes: Int, chunksAhead: Int) throws {
+    /// A formatter of the stream's packets from `firstPacket` (or, with `begin`, from the first
+    /// record at or after it) up to `endPacket` (exclusive; `Int.max`: to the end of the stream).
+    init(trace: CTFTrace, traceIndex: Int, streamIndex: Int, texts: BabeltraceStreamTexts,
+         firstPacket: Int, endPacket: Int, begin: Int64?, end: Int64?, chunkBytes: Int) throws {
         self.trace = trace
         self.traceIndex = traceIndex
         self.streamIndex = streamIndex
-        let headerStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, header.count))
-        _ = headerStorage.initialize(from: header)
-        headerBytes = UnsafeMutableBufferPointer(rebasing: headerStorage[0..<header.count])
-        let allNames = eventNames.flatMap { $0 }
-        let nameStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, allNames.count))
-        _ = nameStorage.initialize(from: allNames)
-        eventNameBytes = UnsafeMutableBufferPointer(rebasing: nameStorage[0..<allNames.count])
-        var ranges: [Range<Int>] = []
-        var offset = 0
-        for name in eventNames {
-            ranges.append(offset..<offset + name.count)
-            offset += name.count
-        }
-        eventNameRanges = ranges
+        self.texts = texts
         self.end = end ?? .max
         self.chunkBytes = chunkBytes
         cursor = CTFEventStream(trace: trace, streamIndex: streamIndex)
@@ -109,82 +85,18 @@ final class BabeltraceStreamFormatter {
         packetHeaderSkip = trace.compiled.packetHeaderViews?.skip
         packetContext = cursor.stream.streamClass.packetContextViews
         commonContext = cursor.stream.streamClass.commonContextViews
-        current = FormattedChunk()
-        for _ in 0..<max(1, chunksAhead) { free.append(FormattedChunk()) }
+        cursor.endPacket = endPacket
         if let begin {
             try cursor.seek(toTimestamp: begin)
         } else {
+            cursor.start(atPacket: firstPacket)
             try cursor.advance()
         }
     }
 
     deinit {
-        headerBytes.baseAddress?.deallocate()
-        eventNameBytes.baseAddress?.deallocate()
         cachedPacketContext.deallocate()
         commonContextCache.deallocate()
-    }
-
-    /// Keeps a worker formatting chunks ahead while free chunks remain.
-    func startProducing(on queue: DispatchQueue?) {
-        lock.lock()
-        let start = !producing && !producedLast && !free.isEmpty
-        if start { producing = true }
-        lock.unlock()
-        guard start else { return }
-        if let queue {
-            queue.async { self.produce() }
-        } else {
-            produce()
-        }
-    }
-
-    private func produce() {
-        while true {
-            lock.lock()
-            guard !producedLast, let chunk = free.popLast() else {
-                producing = false
-                lock.unlock()
-                return
-            }
-            lock.unlock()
-            fill(chunk)
-            lock.lock()
-            ready.append(chunk)
-            if chunk.isLast { producedLast = true }
-            lock.broadcast()
-            lock.unlock()
-        }
-    }
-
-    /// Makes the next formatted chunk current (waiting for it) and returns false when the stream
-    /// has nothing more.
-    func advanceChunk(on queue: DispatchQueue?) -> Bool {
-        if finished { return false }
-        if current.isLast {
-            finished = true
-            return false
-        }
-        lock.lock()
-        free.append(current)
-        lock.unlock()
-        startProducing(on: queue)
-        lock.lock()
-        while ready.isEmpty {
-            if !producing {
-                lock.unlock()
-                startProducing(on: queue)
-                lock.lock()
-                continue
-            }
-            lock.wait()
-        }
-        current = ready.removeFirst()
-        lock.unlock()
-        position = 0
-        if current.isLast && current.entries.isEmpty && current.error == nil { finished = true }
-        startProducing(on: queue)
-        return true
     }
 
     /// `cursor.earliestFutureLossBeginning`, which changes only with the packet (the stream's
@@ -202,16 +114,17 @@ final class BabeltraceStreamFormatter {
         return lossFloorValue
     }
 
-    /// Whether `current` still has entries to merge.
-    var hasEntry: Bool { position < current.entries.count }
-
     /// Formats records into `chunk` until it holds about `chunkBytes` of text.
-    private func fill(_ chunk: FormattedChunk) {
+    func fill(_ chunk: FormattedChunk) {
         chunk.reset()
         do {
             while chunk.text.count < chunkBytes && chunk.entries.count < 1 << 15 {
                 guard let record = cursor.current else {
-                    chunk.isLast = true
+                    if cursor.packetIndex >= cursor.endPacket {
+                        chunk.endsPart = true
+                    } else {
+                        chunk.isLast = true
+                    }
                     return
                 }
                 switch record.kind {
@@ -273,9 +186,8 @@ final class BabeltraceStreamFormatter {
     /// The text of an event after the time columns: header words, name, scopes, newline.
     @inline(__always)
     private func format(_ record: EventRecord, into out: inout TextBuffer) throws {
-        out.append(UnsafeRawBufferPointer(headerBytes))
-        let name = eventNameRanges[Int(record.classIndex)]
-        out.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[name]))
+        out.append(texts.header)
+        out.append(texts.eventName(Int(record.classIndex)))
         guard let (start, body) = cursor.beginEventBody() else {
             throw TraceError(file: cursor.stream.name, "internal: event body already decoded")
         }
@@ -329,5 +241,42 @@ final class BabeltraceStreamFormatter {
         }
         try cursor.endEventBody(decoder)
         out.append(0x0A)
+    }
+}
+
+/// The texts every event of a trace's streams starts with: the header words and the `name: ` of
+/// each event class, in plain buffers (read on every event without reference counting).
+final class BabeltraceStreamTexts {
+    private let headerBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameBytes: UnsafeMutableBufferPointer<UInt8>
+    private let eventNameRanges: [Range<Int>]
+
+    init(header: [UInt8], eventNames: [[UInt8]]) {
+        let headerStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, header.count))
+        _ = headerStorage.initialize(from: header)
+        headerBytes = UnsafeMutableBufferPointer(rebasing: headerStorage[0..<header.count])
+        let allNames = eventNames.flatMap { $0 }
+        let nameStorage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, allNames.count))
+        _ = nameStorage.initialize(from: allNames)
+        eventNameBytes = UnsafeMutableBufferPointer(rebasing: nameStorage[0..<allNames.count])
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for name in eventNames {
+            ranges.append(offset..<offset + name.count)
+            offset += name.count
+        }
+        eventNameRanges = ranges
+    }
+
+    deinit {
+        headerBytes.baseAddress?.deallocate()
+        eventNameBytes.baseAddress?.deallocate()
+    }
+
+    var header: UnsafeRawBufferPointer { UnsafeRawBufferPointer(headerBytes) }
+
+    @inline(__always)
+    func eventName(_ classIndex: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(eventNameBytes)[eventNameRanges[classIndex]])
     }
 }

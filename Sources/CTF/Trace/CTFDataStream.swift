@@ -143,6 +143,17 @@ final class CTFDataStream {
         indexPackets(through: Int.max - 1)
     }
 
+    /// Whether reading can start at packet `index` as if the packets before it had been read: the
+    /// packet before it ends with a clock value, and the times of both (which lost-events
+    /// records use) are known without reading events. See `CTFEventStream.start(atPacket:)`.
+    func canStartReading(atPacket index: Int) -> Bool {
+        guard index > 0 else { return index == 0 }
+        guard index < packets.count else { return false }
+        let previous = packets[index - 1], packet = packets[index]
+        return previous.endClock != PacketEntry.none && previous.endNanoseconds != nil
+            && packet.beginNanoseconds != nil && packet.endNanoseconds != nil
+    }
+
     /// A readable address for decoders over no bytes.
     private static let nothing = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16))
 

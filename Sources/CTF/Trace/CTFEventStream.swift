@@ -28,6 +28,10 @@ public final class CTFEventStream: EventStream {
     /// fault every few pages; see `BatchRecordReading.readsAhead`).
     @exclusivity(unchecked)
     public var readsAhead = false
+    /// The cursor ends before this packet (a part of the stream read on its own, see
+    /// `start(atPacket:)`); `Int.max` reads to the end of the stream.
+    @exclusivity(unchecked)
+    var endPacket = Int.max
     /// The packet being read (or about to be entered).
     @exclusivity(unchecked)
     private(set) var packetIndex = 0
@@ -116,6 +120,7 @@ public final class CTFEventStream: EventStream {
                     }
                     packetIndex += 1
                 }
+                if packetIndex >= endPacket { return }
                 guard packetIndex < stream.packets.count || stream.indexPackets(through: packetIndex) else {
                     if let error = stream.error, !errorReported {
                         errorReported = true
@@ -318,24 +323,50 @@ public final class CTFEventStream: EventStream {
         }
     }
 
+    /// Places the cursor before packet `index` (one `CTFDataStream.canStartReading(atPacket:)` accepts) in the state
+    /// reading every packet before it leaves: the clock at the previous packet's end. Call
+    /// `advance()`. Lets parts of a stream be read on different threads.
+    func start(atPacket index: Int) {
+        current = nil
+        pendingBody = nil
+        pendingLostEvents = nil
+        errorReported = false
+        inPacket = false
+        packetIndex = index
+        if index > 0 {
+            let previous = stream.packets[index - 1]
+            decoder = CTFDataStream.emptyDecoder(slots: slots, slotCount: slotCount)
+            decoder.clock = previous.endClock
+            hasDecoder = true
+            // Read only when a packet has no times, which `canStart` excludes.
+            lastTimestamp = previous.endNanoseconds ?? 0
+        } else {
+            hasDecoder = false
+        }
+    }
+
+    /// The packet a seek to `timestamp` starts reading from: the first one that ends at or after
+    /// it (the first packet when some packet has no times).
+    static func firstPacket(reaching timestamp: Int64, in packets: [PacketEntry]) -> Int {
+        guard packets.allSatisfy({ $0.beginNanoseconds != nil }) else { return 0 }
+        var low = 0, high = packets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if (packets[mid].endNanoseconds ?? packets[mid].beginNanoseconds ?? 0) < timestamp {
+                low = mid + 1
+            } else {
+                high = mid
+            }
+        }
+        return low
+    }
+
     /// Places the cursor on the first record at or after `timestamp`, starting from the last packet
     /// that begins at or before it (packets without times are read from the start).
     public func seek(toTimestamp timestamp: Int64) throws {
         stream.indexAllPackets()
         let packets = stream.packets
-        var low = 0, high = packets.count
-        if packets.allSatisfy({ $0.beginNanoseconds != nil }) {
-            while low < high {
-                let mid = (low + high) / 2
-                if (packets[mid].endNanoseconds ?? packets[mid].beginNanoseconds ?? 0) < timestamp {
-                    low = mid + 1
-                } else {
-                    high = mid
-                }
-            }
-        } else {
-            low = 0
-        }
+        let low = Self.firstPacket(reaching: timestamp, in: packets)
         current = nil
         pendingBody = nil
         errorReported = false
