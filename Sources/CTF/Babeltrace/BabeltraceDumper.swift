@@ -95,47 +95,50 @@ public final class BabeltraceDumper {
         let chunksAhead = 16
         let chunkBytes = max(1 << 12, min(1 << 18, (64 << 20) / max(1, (chunksAhead + 1) * streamCount)))
         let workers = parallel ? max(0, workerCount ?? ProcessInfo.processInfo.activeProcessorCount) : 0
-        var feeds: [BabeltraceStreamFeed] = []
+        var streams: [(trace: Int, stream: Int)] = []
+        var ranges: [[PartRange]] = []
         var texts: [BabeltraceStreamTexts] = []
-        var order = 0
         for (t, trace) in traces.enumerated() {
-            let traceTexts = BabeltraceStreamTexts(header: Self.header(of: trace),
-                                                   eventNames: trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) })
-            texts.append(traceTexts)
+            texts.append(BabeltraceStreamTexts(header: Self.header(of: trace),
+                                               eventNames: trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) }))
             for s in trace.dataStreams.indices {
-                let ranges = workers > 1 ? Self.partRanges(of: trace.dataStreams[s], begin: begin, partBytes: partBytes) : [(0, Int.max)]
-                var parts: [StreamPart] = []
-                for (i, range) in ranges.enumerated() {
-                    let time = trace.dataStreams[s].packets.indices.contains(range.first)
-                        ? trace.dataStreams[s].packets[range.first].beginNanoseconds ?? .min : .min
-                    parts.append(StreamPart(feed: feeds.count, order: order, firstPacket: range.first, endPacket: range.end,
-                                            begin: i == 0 ? begin : nil, nextTime: time))
-                    order += 1
-                }
-                feeds.append(BabeltraceStreamFeed(traceIndex: t, streamIndex: s,
-                                                  hasClock: trace.dataStreams[s].streamClass.clock != nil, parts: parts))
+                streams.append((t, s))
+                ranges.append(workers > 1 ? Self.partRanges(of: trace.dataStreams[s], begin: begin, partBytes: partBytes)
+                                          : [PartRange(first: 0, end: .max, time: .min)])
             }
         }
         if let makeFilter {
             // Made here first so that a bad filter fails before any output.
-            for i in feeds.indices { _ = try makeFilter(i) }
+            for i in streams.indices { _ = try makeFilter(i) }
         }
         let makeFilter = self.makeFilter
         let traces = self.traces
-        let pool = BabeltraceFormattingPool(feeds: feeds, chunkLimit: chunksAhead * streamCount) { [feeds] part in
-            let feed = feeds[part.feed]
+        let pool = PartPool<FormattedChunk>(streams: ranges, chunkLimit: chunksAhead * streamCount,
+                                            makeChunk: { FormattedChunk() }) { index, part, range in
+            let (t, s) = streams[index]
             let formatter = try BabeltraceStreamFormatter(
-                trace: traces[feed.traceIndex], traceIndex: feed.traceIndex, streamIndex: feed.streamIndex,
-                texts: texts[feed.traceIndex], firstPacket: part.firstPacket, endPacket: part.endPacket,
-                begin: part.begin, end: end, chunkBytes: chunkBytes)
-            formatter.filter = try makeFilter?(part.feed)
-            return formatter
+                trace: traces[t], traceIndex: t, streamIndex: s, texts: texts[t], firstPacket: range.first,
+                endPacket: range.end, begin: part == 0 ? begin : nil, end: end, chunkBytes: chunkBytes)
+            formatter.filter = try makeFilter?(index)
+            return { formatter.fill($0) }
         }
         pool.start(workers: workers > 1 ? workers : 0)
         defer { pool.stop() }
+        let feeds = streams.enumerated().map { i, stream in
+            BabeltraceStreamFeed(traceIndex: stream.trace, streamIndex: stream.stream,
+                                 hasClock: traces[stream.trace].dataStreams[stream.stream].streamClass.clock != nil,
+                                 current: pool.current(i))
+        }
+        /// Moves stream `i` to its next chunk with entries; false at its end.
+        func advance(_ i: Int) -> Bool {
+            let more = pool.advance(i)
+            feeds[i].current = pool.current(i)
+            feeds[i].position = 0
+            return more
+        }
         var heap = FormatterHeap(feeds: feeds, traces: traces)
         for (i, f) in feeds.enumerated() {
-            _ = pool.advance(f)
+            _ = advance(i)
             if f.hasEntry {
                 heap.push(i)
             } else if let error = f.current.error {
@@ -164,7 +167,7 @@ public final class BabeltraceDumper {
                     try flushLines(to: out)
                     throw error
                 }
-                if pool.advance(f), f.hasEntry {
+                if advance(top), f.hasEntry {
                     heap.replaceTop()
                 } else if let error = f.current.error {
                     try flushLines(to: out)
@@ -189,11 +192,12 @@ public final class BabeltraceDumper {
     /// The packet ranges of `stream` formatted on their own: about `partBytes` of packets each,
     /// cut where reading can start afresh (`canStartReading(atPacket:)`); with `begin`, from the
     /// packet a seek to it starts at, and cut only before packets that begin at or after it.
-    static func partRanges(of stream: CTFDataStream, begin: Int64?, partBytes: Int) -> [(first: Int, end: Int)] {
+    static func partRanges(of stream: CTFDataStream, begin: Int64?, partBytes: Int) -> [PartRange] {
         stream.indexAllPackets()
         let packets = stream.packets
         let first = begin.map { CTFEventStream.firstPacket(reaching: $0, in: packets) } ?? 0
-        var ranges: [(first: Int, end: Int)] = []
+        var ranges: [PartRange] = []
+        func time(_ packet: Int) -> Int64 { packets.indices.contains(packet) ? packets[packet].beginNanoseconds ?? .min : .min }
         var start = first
         var bytes = 0
         var index = first + 1
@@ -202,13 +206,13 @@ public final class BabeltraceDumper {
             // After `begin`'s packet, a part reads from its first record on as the seek would.
             let afterBegin = begin.map { (packets[index].beginNanoseconds ?? .min) >= $0 } ?? true
             if bytes >= partBytes, afterBegin, stream.canStartReading(atPacket: index) {
-                ranges.append((start, index))
+                ranges.append(PartRange(first: start, end: index, time: time(start)))
                 start = index
                 bytes = 0
             }
             index += 1
         }
-        ranges.append((start, Int.max))
+        ranges.append(PartRange(first: start, end: .max, time: time(start)))
         return ranges
     }
 
