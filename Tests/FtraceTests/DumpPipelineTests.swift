@@ -63,11 +63,15 @@ final class DumpPipelineTests: XCTestCase {
 /// `dump --format trace-cmd --filter`: the lines of `trace-cmd report -N -t -F EVENT`, including
 /// its rule for `EVENTS DROPPED` lines (printed only with the event that follows the drop).
 final class FilteredReportTests: XCTestCase {
-    private func report(_ name: String, filter text: String, parallel: Bool) throws -> String {
+    private func report(_ name: String, filter text: String, parallel: Bool, inParts: Bool = false) throws -> String {
         let trace = try TraceDatTrace(path: Fixtures.path(name))
         let set = TraceSet(traces: [trace])
         let context = FilterContext(set: set, traceStart: try set.makeMerger().current?.timestamp ?? 0)
         var report = TraceCmdReport(traces: [trace], raw: false, parallel: parallel)
+        if inParts {
+            report.partPages = 1
+            report.workerCount = 3
+        }
         report.makeFilter = { _ in
             let filter = try EventFilter(text)
             return { filter.matches($0, in: context) }
@@ -84,9 +88,9 @@ final class FilteredReportTests: XCTestCase {
                                       ("instances-v7.dat", "sched_switch", "instances.sched_switch.tc.txt")] {
             let expected = try String(contentsOfFile: Fixtures.path(golden), encoding: .utf8)
             XCTAssertTrue(expected.contains(event))
-            for parallel in [false, true] {
-                XCTAssertEqual(try report(file, filter: "event == \"\(event)\"", parallel: parallel), expected,
-                               "\(file) \(event) parallel=\(parallel)")
+            for (parallel, inParts) in [(false, false), (true, false), (true, true)] {
+                XCTAssertEqual(try report(file, filter: "event == \"\(event)\"", parallel: parallel, inParts: inParts), expected,
+                               "\(file) \(event) parallel=\(parallel) parts=\(inParts)")
             }
         }
     }

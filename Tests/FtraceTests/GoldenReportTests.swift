@@ -7,18 +7,25 @@ import XCTest
 /// on the test machine (Tests/Fixtures/ftrace/make-fixtures.sh) and for the project's shared
 /// reference traces.
 final class GoldenReportTests: XCTestCase {
-    private func report(_ path: String, raw: Bool, parallel: Bool?) throws -> (String, [TraceError]) {
+    /// `inParts`: CPU streams cut into parts of `inParts` pages rendered by three workers.
+    private func report(_ path: String, raw: Bool, parallel: Bool?, inParts: Int? = nil) throws -> (String, [TraceError]) {
         let trace = try TraceDatTrace(path: path)
         var errors: [TraceError] = []
         let text = try capture { out in
-            errors = try TraceCmdReport(traces: [trace], raw: raw, parallel: parallel).write(to: out)
+            var report = TraceCmdReport(traces: [trace], raw: raw, parallel: parallel)
+            if let inParts {
+                report.partPages = inParts
+                report.workerCount = 3
+            }
+            errors = try report.write(to: out)
         }
         return (text, errors)
     }
 
-    private func check(_ file: String, golden: String, raw: Bool, parallel: Bool? = false, line: UInt = #line) throws {
+    private func check(_ file: String, golden: String, raw: Bool, parallel: Bool? = false, inParts: Int? = nil,
+                       line: UInt = #line) throws {
         let expected = try String(contentsOfFile: golden, encoding: .utf8)
-        let (text, errors) = try report(file, raw: raw, parallel: parallel)
+        let (text, errors) = try report(file, raw: raw, parallel: parallel, inParts: inParts)
         XCTAssertEqual(errors, [], "\(file)", line: line)
         if text != expected {
             let a = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -38,6 +45,8 @@ final class GoldenReportTests: XCTestCase {
                 let file = Fixtures.path("\(base)-\(version).dat")
                 try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false)
                 try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false, parallel: true)
+                try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false, parallel: true, inParts: 1)
+                try check(file, golden: Fixtures.path("\(base).tc.txt"), raw: false, parallel: true, inParts: 3)
                 try check(file, golden: Fixtures.path("\(base).tcraw.txt"), raw: true)
             }
         }
@@ -51,6 +60,8 @@ final class GoldenReportTests: XCTestCase {
             let file = shared.appendingPathComponent("ftrace/\(name).dat").path
             try check(file, golden: shared.appendingPathComponent("refs/\(name).tc.txt").path, raw: false)
             try check(file, golden: shared.appendingPathComponent("refs/\(name).tc.txt").path, raw: false, parallel: true)
+            try check(file, golden: shared.appendingPathComponent("refs/\(name).tc.txt").path, raw: false, parallel: true,
+                      inParts: 2)
             try check(file, golden: shared.appendingPathComponent("refs/\(name).tcraw.txt").path, raw: true)
         }
     }

@@ -40,6 +40,15 @@ final class RandomDamageTests: XCTestCase {
             for raw in [false, true] {
                 _ = try? capture { out in _ = try TraceCmdReport(traces: [trace], raw: raw, parallel: false).write(to: out) }
             }
+            // Rendered in parts of a page by several threads, the report is the same, errors too.
+            var serialErrors: [TraceError] = [], partErrors: [TraceError] = []
+            let serial = try? capture { serialErrors = try TraceCmdReport(traces: [trace], raw: false, parallel: false).write(to: $0) }
+            var inParts = TraceCmdReport(traces: [trace], raw: false, parallel: true)
+            inParts.partPages = 1 + Int(rng.next() % 3)
+            inParts.workerCount = 3
+            let parts = try? capture { partErrors = try inParts.write(to: $0) }
+            XCTAssertEqual(parts, serial, "report in parts")
+            XCTAssertEqual(partErrors, serialErrors, "errors in parts")
             let set = TraceSet(traces: [trace])
             if let merger = try? set.makeMerger() {
                 var n = 0

@@ -63,6 +63,10 @@ public final class FtraceCPUStream: EventStream {
         var lastTimestamp: Int64?
         var releasedUpTo = 0
         var finished = false
+        /// The cursor ends before this page (`Int.max`: at the end of the pages).
+        var endPage = Int.max
+        /// Set when the cursor ended at `endPage`.
+        var stoppedAtEndPage = false
     }
 
     /// Keeps what `context` refers to alive.
@@ -92,10 +96,12 @@ public final class FtraceCPUStream: EventStream {
         stateStorage.deallocate()
     }
 
-    convenience init(trace: TraceDatTrace, stream: Int) throws {
-        try self.init(owner: trace, source: trace.sources[stream], catalog: trace.file.catalog, layout: trace.file.layout,
-                      conversion: trace.file.clockConversion, stream: stream, cpu: trace.streams[stream].cpu,
-                      path: trace.file.path, firstPage: 0)
+    /// A cursor over stream `stream` of `trace` from `firstPage`, reading `source` (the trace's
+    /// own by default; another source must be kept alive by the caller).
+    convenience init(trace: TraceDatTrace, stream: Int, source: CPUPageSource? = nil, firstPage: Int = 0) throws {
+        try self.init(owner: trace, source: source ?? trace.sources[stream], catalog: trace.file.catalog,
+                      layout: trace.file.layout, conversion: trace.file.clockConversion, stream: stream,
+                      cpu: trace.streams[stream].cpu, path: trace.file.path, firstPage: firstPage)
     }
 
     /// A cursor over `source`'s pages from `firstPage`.
@@ -116,9 +122,21 @@ public final class FtraceCPUStream: EventStream {
                                               classTable: table.0, classTableCount: table.1))
         stateStorage = .allocate(capacity: 1)
         stateStorage.initialize(to: State())
+        // Pages before the first one are not this cursor's to give back.
+        stateStorage.pointee.releasedUpTo = firstPage
         try FtraceCPUStream.move(toPage: firstPage, &stateStorage.pointee, contextStorage)
         try advance()
     }
+
+    /// The cursor ends before this page, as if the pages stopped there (a part of the stream read
+    /// on its own); `Int.max` (the default) reads to the end.
+    public var endPage: Int {
+        get { stateStorage.pointee.endPage }
+        set { stateStorage.pointee.endPage = newValue }
+    }
+
+    /// Whether the cursor ended at `endPage` rather than at the end of the pages or on damage.
+    public var stoppedAtEndPage: Bool { stateStorage.pointee.stoppedAtEndPage }
 
     public func advance() throws {
         try FtraceCPUStream.advance(&stateStorage.pointee, contextStorage)
@@ -176,6 +194,12 @@ public final class FtraceCPUStream: EventStream {
         s.reader = nil
         s.pending = nil
         s.pageStart = true
+        s.stoppedAtEndPage = false
+        if index >= s.endPage {
+            s.finished = true
+            s.stoppedAtEndPage = true
+            return
+        }
         guard c.source.hasPage(index) else {
             s.finished = true
             // Damage before the first whole page: nothing of this CPU can be read; say why.
@@ -219,6 +243,12 @@ public final class FtraceCPUStream: EventStream {
                 throw pageError(e, s, c)
             }
             guard let record else {
+                if s.pageIndex + 1 >= s.endPage {
+                    s.finished = true
+                    s.stoppedAtEndPage = true
+                    s.reader = nil
+                    return
+                }
                 if !c.pointee.source.hasPage(s.pageIndex + 1) {
                     s.finished = true
                     s.reader = nil

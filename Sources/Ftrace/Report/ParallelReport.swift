@@ -29,6 +29,10 @@ final class RenderedChunk {
     var error: TraceError?
     @exclusivity(unchecked)
     var isLast = false
+    /// Set when the part of the stream being rendered ended after these lines (the stream goes
+    /// on in its next part).
+    @exclusivity(unchecked)
+    var endsPart = false
 
     init() { entries.reserveCapacity(8192) }
 
@@ -39,135 +43,164 @@ final class RenderedChunk {
         entries.removeAll(keepingCapacity: true)
         error = nil
         isLast = false
+        endsPart = false
     }
 }
 
-/// A bounded queue of chunks between one worker and the merging thread, plus a free list so chunks
-/// are reused (memory stays flat whatever the trace size).
-final class ChunkChannel {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var ready: [RenderedChunk] = []
-    private var free: [RenderedChunk] = []
-    private var cancelled = false
-    private let capacity: Int
+extension RenderedChunk: PoolChunk {
+    var endsStream: Bool { isLast }
+    var isEmpty: Bool { entries.isEmpty && error == nil }
+    var lastTime: Int64? { entries.last.map { Int64(bitPattern: $0.timestamp) } }
 
-    init(capacity: Int) {
-        self.capacity = capacity
+    func fail(_ error: Error) {
+        reset()
+        self.error = error as? TraceError ?? TraceError(file: "", "\(error)")
+        isLast = true
+    }
+}
+
+/// Line writers of one trace for the threads that render parts: each fill takes one and gives it
+/// back (a writer compiles print formats as it meets events, so they are kept, not made per part).
+final class LineWriterPool {
+    private let make: () -> TraceCmdLineWriter
+    private var idle: [TraceCmdLineWriter] = []
+    private var all: [TraceCmdLineWriter] = []
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init(make: @escaping () -> TraceCmdLineWriter) {
+        self.make = make
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-        for _ in 0..<capacity { free.append(RenderedChunk()) }
     }
 
     deinit {
-        pthread_cond_destroy(condition)
+        for w in all { w.deallocate() }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
-        condition.deallocate()
     }
 
-    /// A chunk to fill (waits while all are in use); nil once cancelled.
-    func takeFree() -> RenderedChunk? {
+    func take() -> TraceCmdLineWriter {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while free.isEmpty && !cancelled { pthread_cond_wait(condition, mutex) }
-        if cancelled { return nil }
-        let c = free.removeLast()
-        c.reset()
-        return c
+        if let w = idle.popLast() { return w }
+        let w = make()
+        all.append(w)
+        return w
     }
 
-    func publish(_ chunk: RenderedChunk) {
+    func giveBack(_ writer: TraceCmdLineWriter) {
         pthread_mutex_lock(mutex)
-        ready.append(chunk)
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-    }
-
-    /// The next filled chunk (waits for the worker).
-    func takeReady() -> RenderedChunk {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while ready.isEmpty { pthread_cond_wait(condition, mutex) }
-        return ready.removeFirst()
-    }
-
-    func recycle(_ chunk: RenderedChunk) {
-        pthread_mutex_lock(mutex)
-        free.append(chunk)
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-    }
-
-    func cancel() {
-        pthread_mutex_lock(mutex)
-        cancelled = true
-        pthread_cond_broadcast(condition)
+        idle.append(writer)
         pthread_mutex_unlock(mutex)
     }
 }
 
-/// Renders one stream's records into chunks (the worker side of the parallel report).
-struct StreamRenderer {
-    unowned(unsafe) let stream: FtraceCPUStream
-    let writer: TraceCmdLineWriter
-    let cpu: Int
-    let nanoseconds: Bool
-    let channel: ChunkChannel
-    /// The record's trace index (for the filter) and the filter (nil: every record).
-    var trace: Int32 = 0
-    var filter: ((EventRecord) -> Bool)?
+/// Renders one part of a CPU stream (a range of its pages, read through a page source of its own)
+/// into chunks; used by one thread at a time.
+final class ReportPart {
+    private let source: CPUPageSource
+    private let stream: FtraceCPUStream
+    private let writers: LineWriterPool
+    private let cpu: Int
+    private let nanoseconds: Bool
+    private let trace: Int32
+    private let filter: ((EventRecord) -> Bool)?
+    private var drop = PendingDrop()
 
-    func run() {
-        var drop = PendingDrop()
-        var chunk = channel.takeFree()
-        while let c = chunk {
-            while let record = stream.current, c.entries.count < 8192 && c.text.count < 1 << 20 {
-                let start = c.text.count
-                let ts = UInt64(bitPattern: record.timestamp)
-                switch record.kind {
-                case .lostEvents(let count, _):
-                    if record.position.offset == 0 {
-                        if filter != nil {
-                            drop.hold(count)
-                        } else {
-                            TraceCmdLine.writeDropped(cpu: cpu, count: count, to: &c.text)
-                            c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
-                        }
-                    }
-                case .event:
-                    if let filter {
-                        var tagged = record
-                        tagged.trace = trace
-                        let held = drop.take()
-                        if !filter(tagged) { break }
-                        if let held {
-                            TraceCmdLine.writeDropped(cpu: cpu, count: held, to: &c.text)
-                            c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
-                        }
-                    }
-                    let start = c.text.count
-                    let data = stream.currentData
-                    if writer.canRenderAlone(data) {
-                        writer.writeEvent(data, cpu: cpu, timestamp: ts, nanoseconds: nanoseconds, to: &c.text)
-                        c.entries.append(.init(timestamp: ts, kind: .line, start: start, length: c.text.count - start))
+    /// - Parameter traceIndex: the trace's index in the report (what the filter sees).
+    init(trace: TraceDatTrace, traceIndex: Int, stream index: Int, range: PartRange, writers: LineWriterPool, cpu: Int,
+         nanoseconds: Bool, filter: ((EventRecord) -> Bool)?) throws {
+        source = trace.sources[index].independentCopy(from: range.first)
+        stream = try FtraceCPUStream(trace: trace, stream: index, source: source, firstPage: range.first)
+        stream.endPage = range.end
+        self.writers = writers
+        self.cpu = cpu
+        self.nanoseconds = nanoseconds
+        self.trace = Int32(traceIndex)
+        self.filter = filter
+    }
+
+    /// The parts of stream `index` of `trace`: `pagesPerPart` pages each, each with the time of its
+    /// first record (the previous part's time when it cannot be read; the damage is reported when
+    /// the part is rendered).
+    static func ranges(of trace: TraceDatTrace, stream index: Int, pagesPerPart: Int) -> [PartRange] {
+        let pageCount = trace.sources[index].pageCount
+        // Read through a source of its own: cursors of the trace's source keep pointers into its
+        // inflated chunks, which reading other pages through it would replace.
+        let probe = trace.sources[index].independentCopy(from: 0)
+        // Reading a page of each part maps most of the file (the kernel maps large folios whole):
+        // give it back; the parts read their pages again as they go.
+        defer { probe.releasePages(before: pageCount) }
+        var ranges: [PartRange] = []
+        var first = 0
+        var time = Int64.min
+        while true {
+            let end = first + pagesPerPart < pageCount ? first + pagesPerPart : Int.max
+            if first > 0,
+               let start = try? FtraceCPUStream(trace: trace, stream: index, source: probe, firstPage: first).current?.timestamp {
+                time = start
+            }
+            ranges.append(PartRange(first: first, end: end, time: time))
+            if end == .max { return ranges }
+            first = end
+        }
+    }
+
+    func fill(_ c: RenderedChunk) {
+        c.reset()
+        let writer = writers.take()
+        defer { writers.giveBack(writer) }
+        while let record = stream.current, c.entries.count < 8192 && c.text.count < 1 << 20 {
+            let start = c.text.count
+            let ts = UInt64(bitPattern: record.timestamp)
+            switch record.kind {
+            case .lostEvents(let count, _):
+                if record.position.offset == 0 {
+                    if filter != nil {
+                        drop.hold(count)
                     } else {
-                        c.text.write(data)
-                        c.entries.append(.init(timestamp: ts, kind: .deferred, start: start, length: data.count))
+                        TraceCmdLine.writeDropped(cpu: cpu, count: count, to: &c.text)
+                        c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
                     }
                 }
-                do {
-                    try stream.advance()
-                } catch let e as TraceError {
-                    c.error = e
-                } catch {
-                    c.error = TraceError(file: stream.path, "\(error)")
+            case .event:
+                if let filter {
+                    var tagged = record
+                    tagged.trace = trace
+                    let held = drop.take()
+                    if !filter(tagged) { break }
+                    if let held {
+                        TraceCmdLine.writeDropped(cpu: cpu, count: held, to: &c.text)
+                        c.entries.append(.init(timestamp: ts, kind: .dropped, start: start, length: c.text.count - start))
+                    }
+                }
+                let start = c.text.count
+                let data = stream.currentData
+                if writer.canRenderAlone(data) {
+                    writer.writeEvent(data, cpu: cpu, timestamp: ts, nanoseconds: nanoseconds, to: &c.text)
+                    c.entries.append(.init(timestamp: ts, kind: .line, start: start, length: c.text.count - start))
+                } else {
+                    c.text.write(data)
+                    c.entries.append(.init(timestamp: ts, kind: .deferred, start: start, length: data.count))
                 }
             }
-            if stream.current == nil { c.isLast = true }
-            channel.publish(c)
-            if c.isLast { return }
-            chunk = channel.takeFree()
+            do {
+                try stream.advance()
+            } catch let e as TraceError {
+                c.error = e
+            } catch {
+                c.error = TraceError(file: stream.path, "\(error)")
+            }
+        }
+        if stream.current == nil {
+            // Done with the part's pages (the cursor gives them back only every few hundred).
+            source.releasePages(before: stream.endPage == .max ? source.pageCount : stream.endPage)
+            if stream.stoppedAtEndPage && c.error == nil {
+                c.endsPart = true
+            } else {
+                c.isLast = true
+            }
         }
     }
 }
+
+

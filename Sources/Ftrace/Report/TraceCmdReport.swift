@@ -15,6 +15,10 @@ public struct TraceCmdReport {
     /// used on one thread). Rejected events print nothing; a `CPU:N [K EVENTS DROPPED]` line prints
     /// only when the event after the drop is printed, as with `trace-cmd report -F`.
     public var makeFilter: ((Int) throws -> (EventRecord) -> Bool)?
+    /// Worker threads when rendering in parallel (default: one per core; tests ask for more).
+    var workerCount: Int?
+    /// Pages per part of a CPU stream (default: `partBytes` of pages; tests make small parts).
+    var partPages: Int?
     /// Where the lines go in large chunks, straight (e.g. to a file descriptor) instead of being
     /// copied into the `OutputBuffer` first; what that buffer holds is flushed before each chunk.
     public var directSink: OutputBuffer.Sink?
@@ -60,7 +64,8 @@ public struct TraceCmdReport {
                 guard let cpuStream = stream as? FtraceCPUStream else { continue }
                 streams.append(cpuStream)
                 let filter = try makeFilter?(sources.count)
-                sources.append(ReportSource(trace: t, stream: cpuStream, label: label, cpu: Int(traces[t].streams[s].cpu),
+                sources.append(ReportSource(trace: t, streamIndex: s, stream: cpuStream, label: label,
+                                            cpu: Int(traces[t].streams[s].cpu),
                                             filter: filter))
             } catch let e as TraceError {
                 errors.append(e)
@@ -89,7 +94,7 @@ public struct TraceCmdReport {
         }
         let prefixes = prefixRanges.map { UnsafeRawBufferPointer(rebasing: prefixStorage.bytes[$0]) }
         let dataBytes = traces.reduce(UInt64(0)) { total, t in t.file.buffers.flatMap(\.cpus).reduce(total) { $0 + $1.size } }
-        let useWorkers = !raw && sources.count > 1 && (parallel ?? (dataBytes >= 1 << 20 && TraceCmdReport.coresAreIdle))
+        let useWorkers = !raw && !sources.isEmpty && (parallel ?? (dataBytes >= 1 << 20 && TraceCmdReport.coresAreIdle))
         if useWorkers {
             try mergeRendered(sources, prefixes: prefixes, nanoseconds: nanoseconds, errors: &errors, to: out)
             return errors
@@ -194,64 +199,60 @@ public struct TraceCmdReport {
     /// they save.
     static var coresAreIdle: Bool { CoreAvailability.hasIdleCore }
 
-    /// The merge when worker threads render each stream: lines arrive in chunks per stream and
-    /// are interleaved by timestamp exactly as the sequential merge orders records.
+    /// The merge when worker threads render the streams: each CPU stream is cut into parts of
+    /// `partPages` pages rendered on their own (ring-buffer pages hold absolute times), the
+    /// earliest parts first (`PartPool`), so all cores render even when one CPU holds most of the
+    /// records. Lines arrive in chunks per stream and are interleaved by timestamp exactly as the
+    /// sequential merge orders records.
     private func mergeRendered(_ sources: [ReportSource], prefixes: [UnsafeRawBufferPointer], nanoseconds: [Bool],
                                errors: inout [TraceError], to out: OutputBuffer) throws {
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
         defer { pthread_mutex_destroy(lock); lock.deallocate() }
         let count = sources.count
-        let channels = (0..<count).map { _ in ChunkChannel(capacity: 6) }
-        let workerWriters = sources.map { TraceCmdLineWriter(catalog: traces[$0.trace].file.catalog, raw: false, planLock: lock) }
+        let workerWriters = traces.map { trace in LineWriterPool { TraceCmdLineWriter(catalog: trace.file.catalog, raw: false, planLock: lock) } }
         let mainWriters = traces.map { TraceCmdLineWriter(catalog: $0.file.catalog, raw: false, planLock: lock) }
         defer {
-            for w in workerWriters { w.deallocate() }
             for w in mainWriters { w.deallocate() }
         }
-        // The stream with the fewest pages is rendered by this thread while it merges; the others by
-        // one worker each (so two CPUs keep two cores busy, not three threads). Merging every line
-        // is work too, so this thread takes the smaller share of rendering.
-        let inline = (0..<count).min { sources[$0].stream.pageCount < sources[$1].stream.pageCount } ?? 0
-        var workers: [WorkerThread] = []
-        for i in 0..<count where i != inline {
-            let renderer = StreamRenderer(stream: sources[i].stream, writer: workerWriters[i], cpu: sources[i].cpu,
-                                          nanoseconds: nanoseconds[sources[i].trace], channel: channels[i],
-                                          trace: Int32(sources[i].trace), filter: sources[i].filter)
-            workers.append(WorkerThread { renderer.run() })
+        let workers = workerCount ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let pages = partPages ?? max(1, TraceCmdReport.partBytes / max(1, traces.map(\.file.pageSize).max() ?? 4096))
+        let ranges = sources.map { source in
+            workers > 1 ? ReportPart.ranges(of: self.traces[source.trace], stream: source.streamIndex, pagesPerPart: pages)
+                        : [PartRange(first: 0, end: .max, time: .min)]
         }
-        defer {
-            for c in channels { c.cancel() }
-            for w in workers { w.join() }
+        let traces = self.traces
+        let makeFilter = self.makeFilter
+        let pool = PartPool<RenderedChunk>(streams: ranges, chunkLimit: max(8, 4 * count), makeChunk: { RenderedChunk() }) {
+            index, part, range in
+            let source = sources[index]
+            // The first part's filter is the one made with the stream.
+            let filter = part == 0 ? source.filter : try makeFilter?(index)
+            let renderer = try ReportPart(trace: traces[source.trace], traceIndex: source.trace, stream: source.streamIndex,
+                                          range: range,
+                                          writers: workerWriters[source.trace], cpu: source.cpu,
+                                          nanoseconds: nanoseconds[source.trace], filter: filter)
+            return { renderer.fill($0) }
         }
-        var chunks: [RenderedChunk?] = (0..<count).map { $0 == inline ? nil : channels[$0].takeReady() }
+        pool.start(workers: workers > 1 ? workers : 0)
+        defer { pool.stop() }
+        var chunks = (0..<count).map { pool.current($0) }
         var positions = [Int](repeating: 0, count: count)
         var keys = [UInt64](repeating: .max, count: count)
         var heap = MergeHeap(count: count)
-        let inlineStream = sources[inline].stream
         func settle(_ i: Int) -> Bool {
             // Moves source i to its next entry; false at the end of its stream.
-            if i == inline {
-                guard let r = inlineStream.current else { return false }
-                keys[i] = UInt64(bitPattern: r.timestamp)
-                return true
-            }
-            while let c = chunks[i] {
+            while true {
+                let c = chunks[i]
                 if positions[i] < c.entries.count {
                     keys[i] = c.entries[positions[i]].timestamp
                     return true
                 }
                 if let e = c.error { errors.append(e) }
-                if c.isLast {
-                    channels[i].recycle(c)
-                    chunks[i] = nil
-                    return false
-                }
-                channels[i].recycle(c)
-                chunks[i] = channels[i].takeReady()
+                guard pool.advance(i) else { return false }
+                chunks[i] = pool.current(i)
                 positions[i] = 0
             }
-            return false
         }
         for i in 0..<count where settle(i) {
             heap.insert(i) { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }
@@ -260,52 +261,10 @@ public struct TraceCmdReport {
         // Per-source values read for every line, out of the source structs (no reference counting).
         let cpus = sources.map(\.cpu)
         let traceOf = sources.map(\.trace)
-        var inlineDrop = PendingDrop()
-        let inlineFilter = sources[inline].filter
         var line = LineBuffer(capacity: 1 << 17)
         defer { line.deallocate() }
         while let top = heap.top {
-            if top == inline {
-                if let record = inlineStream.current {
-                    switch record.kind {
-                    case .lostEvents(let lost, _):
-                        if record.position.offset == 0 {
-                            if inlineFilter != nil {
-                                inlineDrop.hold(lost)
-                            } else {
-                                line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: cpus[top], count: lost, to: &line)
-                                skipPrefix[top] = true
-                            }
-                        }
-                    case .event:
-                        let t = traceOf[top]
-                        if let filter = inlineFilter {
-                            var tagged = record
-                            tagged.trace = Int32(t)
-                            let drop = inlineDrop.take()
-                            guard filter(tagged) else { break }
-                            if let drop {
-                                line.write(prefixes[top])
-                                TraceCmdLine.writeDropped(cpu: cpus[top], count: drop, to: &line)
-                                skipPrefix[top] = true
-                            }
-                        }
-                        if !skipPrefix[top] { line.write(prefixes[top]) }
-                        skipPrefix[top] = false
-                        mainWriters[t].writeEvent(inlineStream.currentData, cpu: cpus[top],
-                                                  timestamp: UInt64(bitPattern: record.timestamp),
-                                                  nanoseconds: nanoseconds[t], to: &line)
-                    }
-                }
-                do {
-                    try inlineStream.advance()
-                } catch let e as TraceError {
-                    errors.append(e)
-                } catch {
-                    errors.append(TraceError(file: inlineStream.path, "\(error)"))
-                }
-            } else if let chunk = chunks[top] {
+            let chunk = chunks[top]
             let entry = chunk.entries[positions[top]]
             let bytes = UnsafeRawBufferPointer(start: chunk.text.base + entry.start, count: entry.length)
             switch entry.kind {
@@ -324,7 +283,6 @@ public struct TraceCmdReport {
                                                      nanoseconds: nanoseconds[traceOf[top]], to: &line)
             }
             positions[top] += 1
-            }
             if line.count >= 1 << 16 {
                 try hand(&line, to: out)
             }
@@ -337,6 +295,9 @@ public struct TraceCmdReport {
         try hand(&line, to: out)
     }
 
+    /// Uncompressed page bytes per part of a CPU stream rendered on its own.
+    static let partBytes = 2 << 20
+
     private func writePrefix(_ label: [UInt8]?, width: Int, to out: inout LineBuffer) {
         let text = label ?? []
         if text.count < width { out.write(repeating: 0x20, count: width - text.count) }
@@ -347,8 +308,10 @@ public struct TraceCmdReport {
 }
 
 /// One CPU stream of the report.
-private struct ReportSource {
+struct ReportSource {
     var trace: Int
+    /// The stream's index in its trace.
+    var streamIndex: Int
     /// Kept alive by `TraceCmdReport.write`'s `streams`.
     unowned(unsafe) var stream: FtraceCPUStream
     /// Instance name or file name printed before lines (nil: no prefix column).

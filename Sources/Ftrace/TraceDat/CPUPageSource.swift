@@ -89,6 +89,31 @@ final class CPUPageSource {
         }
     }
 
+    /// Pages before this one are never given back by this source (see `independentCopy`).
+    private var releaseFloor = 0
+
+    private init(copying other: CPUPageSource, releaseFloor: Int) {
+        file = other.file
+        cpu = other.cpu
+        pageSize = other.pageSize
+        label = other.label
+        storage = other.storage
+        chunks = other.chunks
+        walk = other.walk
+        knownPages = other.knownPages
+        damage = other.damage
+        self.releaseFloor = releaseFloor
+    }
+
+    /// A source over the same pages with an inflated-chunk cache of its own, for reading pages
+    /// from `firstPage` on another thread than this source's readers. Walks the whole chunk table
+    /// first (neither source changes it afterwards); the copy gives back no page before
+    /// `firstPage`, which other readers may still be reading.
+    func independentCopy(from firstPage: Int) -> CPUPageSource {
+        walkChunks(throughPage: .max)
+        return CPUPageSource(copying: self, releaseFloor: firstPage)
+    }
+
     deinit {
         for s in slots { s.buffer.deallocate() }
     }
@@ -239,16 +264,24 @@ final class CPUPageSource {
 
     /// Lets the kernel drop mapped file pages before `page` (keeps resident memory flat while
     /// streaming through big files): the pages themselves, or the compressed chunks before
-    /// `page`'s chunk (inflated already).
+    /// `page`'s chunk (inflated already); all of them for a page past the last.
     func releasePages(before page: Int) {
         switch storage {
         case .plain(let start, let available):
+            let from = min(available, releaseFloor * pageSize)
             let end = min(available, page * pageSize)
-            if end > 0 { file.mapped.release(start..<(start + end)) }
+            if end > from { file.mapped.release((start + from)..<(start + end)) }
         case .compressed:
-            guard let first = chunks.first, let c = chunkIndex(forPage: page), c > 0,
-                  chunks[c].dataOffset - 8 > first.dataOffset else { return }
-            file.mapped.release(first.dataOffset..<(chunks[c].dataOffset - 8))
+            guard let first = chunkIndex(forPage: releaseFloor).map({ chunks[$0] }) ?? chunks.first else { return }
+            let end: Int
+            if let c = chunkIndex(forPage: page) {
+                end = chunks[c].dataOffset - 8
+            } else if page >= knownPages, let last = chunks.last {
+                end = last.dataOffset + last.compressedSize
+            } else {
+                return
+            }
+            if end > first.dataOffset { file.mapped.release(first.dataOffset..<end) }
         }
     }
 }
