@@ -110,7 +110,7 @@ final class BabeltraceGoldenTests: XCTestCase {
             var cut = 0
             for trace in traces {
                 for stream in trace.dataStreams {
-                    let ranges = BabeltraceDumper.partRanges(of: stream, begin: nil, partBytes: 1)
+                    let ranges = stream.partRanges(begin: nil, partBytes: 1)
                     XCTAssertEqual(ranges.count, stream.packets.count, name)
                     XCTAssertEqual(ranges.first?.first, 0)
                     XCTAssertEqual(ranges.last?.end, Int.max)
@@ -122,14 +122,14 @@ final class BabeltraceGoldenTests: XCTestCase {
             // With --begin, the first part starts where the seek starts; cuts come after.
             if let stream = traces.first?.dataStreams.first, stream.packets.count > 2,
                let begin = stream.packets[1].endNanoseconds {
-                let ranges = BabeltraceDumper.partRanges(of: stream, begin: begin, partBytes: 1)
+                let ranges = stream.partRanges(begin: begin, partBytes: 1)
                 XCTAssertEqual(ranges.first?.first, CTFEventStream.firstPacket(reaching: begin, in: stream.packets))
                 XCTAssertEqual(ranges.first?.first, 1, name)
             }
         }
         let noClock = try CTFTraceDiscovery.open(path: FixturePaths.path("traces/tsdl-noclock"), isDirectory: true)
         for stream in noClock.flatMap(\.dataStreams) {
-            XCTAssertEqual(BabeltraceDumper.partRanges(of: stream, begin: nil, partBytes: 1).count, 1)
+            XCTAssertEqual(stream.partRanges(begin: nil, partBytes: 1).count, 1)
         }
     }
 

@@ -123,6 +123,11 @@ final class DumpPipelineTests: XCTestCase {
             }
             guard let fast, !failed else { continue }
             XCTAssertEqual(fast.report(timeDomain: set.timeDomain), visited.report(timeDomain: set.timeDomain), name)
+            // Streams cut into parts of one packet count the same.
+            let parts = try DecodeStatistics.collect(ctf: traces, partBytes: 1)
+            XCTAssertEqual(parts.report(timeDomain: set.timeDomain), fast.report(timeDomain: set.timeDomain), name)
+            let whole = try DecodeStatistics.collect(ctf: traces, parallel: false)
+            XCTAssertEqual(whole.report(timeDomain: set.timeDomain), fast.report(timeDomain: set.timeDomain), name)
             XCTAssertGreaterThan(fast.fields, 0, name)
         }
     }

@@ -23,7 +23,7 @@ public final class BabeltraceDumper {
     /// Worker threads when `parallel` (default: one per core; tests ask for more).
     var workerCount: Int?
     /// Packet bytes per part of a stream formatted on its own (tests make parts of every packet).
-    var partBytes = BabeltraceDumper.defaultPartBytes
+    var partBytes = CTFDataStream.defaultPartBytes
     /// `--filter`: makes the event filter of each stream (by index in trace then stream order; each
     /// is used on one thread). Rejected events print nothing, and the lines of the others are the
     /// lines babeltrace2 prints for them (time deltas still count from the previous event of the
@@ -103,7 +103,7 @@ public final class BabeltraceDumper {
                                                eventNames: trace.metadata.eventClasses.map { Array(($0.name + ": ").utf8) }))
             for s in trace.dataStreams.indices {
                 streams.append((t, s))
-                ranges.append(workers > 1 ? Self.partRanges(of: trace.dataStreams[s], begin: begin, partBytes: partBytes)
+                ranges.append(workers > 1 ? trace.dataStreams[s].partRanges(begin: begin, partBytes: partBytes)
                                           : [PartRange(first: 0, end: .max, time: .min)])
             }
         }
@@ -188,37 +188,6 @@ public final class BabeltraceDumper {
             }
         }
     }
-
-    /// The packet ranges of `stream` formatted on their own: about `partBytes` of packets each,
-    /// cut where reading can start afresh (`canStartReading(atPacket:)`); with `begin`, from the
-    /// packet a seek to it starts at, and cut only before packets that begin at or after it.
-    static func partRanges(of stream: CTFDataStream, begin: Int64?, partBytes: Int) -> [PartRange] {
-        stream.indexAllPackets()
-        let packets = stream.packets
-        let first = begin.map { CTFEventStream.firstPacket(reaching: $0, in: packets) } ?? 0
-        var ranges: [PartRange] = []
-        func time(_ packet: Int) -> Int64 { packets.indices.contains(packet) ? packets[packet].beginNanoseconds ?? .min : .min }
-        var start = first
-        var bytes = 0
-        var index = first + 1
-        while index < packets.count {
-            bytes += packets[index - 1].size
-            // After `begin`'s packet, a part reads from its first record on as the seek would.
-            let afterBegin = begin.map { (packets[index].beginNanoseconds ?? .min) >= $0 } ?? true
-            if bytes >= partBytes, afterBegin, stream.canStartReading(atPacket: index) {
-                ranges.append(PartRange(first: start, end: index, time: time(start)))
-                start = index
-                bytes = 0
-            }
-            index += 1
-        }
-        ranges.append(PartRange(first: start, end: .max, time: time(start)))
-        return ranges
-    }
-
-    /// Packet bytes per part: enough to make starting a part cheap beside formatting it, few
-    /// enough that every core has parts to take wherever the merge is.
-    static let defaultPartBytes = 2 << 20
 
     private func flushLines(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard line.count > 0 else { return }

@@ -83,12 +83,18 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         integerSum &+= other.integerSum
     }
 
-    /// Decodes every field of every event of the CTF traces of `set`, one stream per task on all
-    /// cores. Throws the first damage met (after decoding everything before it).
-    public static func collect(ctf traces: [CTFTrace], parallel: Bool = true) throws -> DecodeStatistics {
-        var jobs: [(CTFTrace, Int)] = []
+    /// Decodes every field of every event of the CTF traces of `set`, in parts of streams of
+    /// about `partBytes` of packets (`CTFDataStream.partRanges`) on all cores. Throws the first damage met in stream order
+    /// (after decoding everything before it).
+    public static func collect(ctf traces: [CTFTrace], parallel: Bool = true,
+                               partBytes: Int = 2 << 20) throws -> DecodeStatistics {
+        var jobs: [(CTFTrace, Int, PartRange)] = []
         for trace in traces {
-            for s in trace.dataStreams.indices { jobs.append((trace, s)) }
+            for s in trace.dataStreams.indices {
+                let ranges = parallel ? trace.dataStreams[s].partRanges(partBytes: partBytes)
+                                      : [PartRange(first: 0, end: .max, time: .min)]
+                for range in ranges { jobs.append((trace, s, range)) }
+            }
         }
         let results = UnsafeMutableBufferPointer<DecodeStatistics>.allocate(capacity: jobs.count)
         results.initialize(repeating: DecodeStatistics())
@@ -102,7 +108,7 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         }
         let work = { (i: Int) in
             do {
-                results[i] = try collect(trace: jobs[i].0, stream: jobs[i].1)
+                results[i] = try collect(trace: jobs[i].0, stream: jobs[i].1, part: jobs[i].2)
             } catch {
                 errors[i] = error
             }
@@ -118,12 +124,14 @@ public struct DecodeStatistics: FieldVisitor, Sendable {
         return total
     }
 
-    /// Decodes every field of one stream's events.
-    static func collect(trace: CTFTrace, stream: Int) throws -> DecodeStatistics {
+    /// Decodes every field of the events of one part of a stream.
+    static func collect(trace: CTFTrace, stream: Int, part: PartRange) throws -> DecodeStatistics {
         var stats = DecodeStatistics()
         var perClass = [UInt64](repeating: 0, count: trace.metadata.eventClasses.count)
         let cursor = CTFEventStream(trace: trace, streamIndex: stream)
         let commonContext = cursor.stream.streamClass.commonContext?.visitAll.view
+        cursor.endPacket = part.end
+        cursor.start(atPacket: part.first)
         try cursor.advance()
         while let record = cursor.current {
             stats.count(record, name: "")

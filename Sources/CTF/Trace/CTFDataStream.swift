@@ -154,6 +154,37 @@ final class CTFDataStream {
             && packet.beginNanoseconds != nil && packet.endNanoseconds != nil
     }
 
+    /// The packet ranges of the stream read on their own (on several threads): about `partBytes`
+    /// of packets each, cut where reading can start afresh (`canStartReading(atPacket:)`); with
+    /// `begin`, from the packet a seek to it starts at, and cut only before packets that begin at
+    /// or after it. Indexes every packet.
+    func partRanges(begin: Int64? = nil, partBytes: Int = CTFDataStream.defaultPartBytes) -> [PartRange] {
+        indexAllPackets()
+        let first = begin.map { CTFEventStream.firstPacket(reaching: $0, in: packets) } ?? 0
+        var ranges: [PartRange] = []
+        func time(_ packet: Int) -> Int64 { packets.indices.contains(packet) ? packets[packet].beginNanoseconds ?? .min : .min }
+        var start = first
+        var bytes = 0
+        var index = first + 1
+        while index < packets.count {
+            bytes += packets[index - 1].size
+            // After `begin`'s packet, a part reads from its first record on as the seek would.
+            let afterBegin = begin.map { (packets[index].beginNanoseconds ?? .min) >= $0 } ?? true
+            if bytes >= partBytes, afterBegin, canStartReading(atPacket: index) {
+                ranges.append(PartRange(first: start, end: index, time: time(start)))
+                start = index
+                bytes = 0
+            }
+            index += 1
+        }
+        ranges.append(PartRange(first: start, end: .max, time: time(start)))
+        return ranges
+    }
+
+    /// Packet bytes per part: enough to make starting a part cheap beside reading it, few enough
+    /// that every core has parts to take wherever the merge is.
+    static let defaultPartBytes = 2 << 20
+
     /// A readable address for decoders over no bytes.
     private static let nothing = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16))
 
