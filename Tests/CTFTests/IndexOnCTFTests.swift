@@ -33,6 +33,71 @@ final class IndexOnCTFTests: XCTestCase {
     }
 }
 
+/// The index read in parts of streams (parts of one packet, several read at once) is the index
+/// read one record at a time, on sound and damaged traces.
+final class IndexInPartsTests: XCTestCase {
+    private var traces: TemporaryTraces!
+
+    override func setUpWithError() throws { traces = try TemporaryTraces() }
+    override func tearDown() { traces = nil }
+
+    private func assertSameIndex(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let open = { try CTFTraceDiscovery.open(path: path, isDirectory: true) }
+        let inParts = try open()
+        for trace in inParts { trace.streamPartBytes = 1 }
+        let set = TraceSet(traces: inParts, tieBreak: CTFTieBreak.make(for: inParts))
+        let plain = TraceSet(traces: try open().map(OpaqueTrace.init), tieBreak: CTFTieBreak.make(for: try open()))
+        let (parallel, serial) = try completeIndexes(parallel: set, serial: plain)
+        let a = parallel.index.data, b = serial.index.data
+        XCTAssertEqual(a.recordCount, b.recordCount, path, file: file, line: line)
+        XCTAssertEqual(a.checkpointPositions, b.checkpointPositions, path, file: file, line: line)
+        XCTAssertEqual(a.activity.buckets, b.activity.buckets, path, file: file, line: line)
+        XCTAssertEqual(a.errors, b.errors, path, file: file, line: line)
+    }
+
+    func testIndexInPartsMatchesOneByOne() throws {
+        var parts = 0
+        for name in ["ust-discard", "ust-overwrite", "ust-libc", "tsdl-le"] {
+            let path = FixturePaths.path("traces/" + name)
+            try assertSameIndex(path)
+            for trace in try CTFTraceDiscovery.open(path: path, isDirectory: true) {
+                trace.streamPartBytes = 1
+                parts += trace.streams.indices.map { trace.partRanges(ofStream: $0).count - 1 }.reduce(0, +)
+            }
+        }
+        let kernelLike = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/scale/kernel-like").path
+        try assertSameIndex(kernelLike)
+        XCTAssertGreaterThan(parts, 10, "streams were cut")
+    }
+
+    func testDamagedIndexInPartsMatchesOneByOne() throws {
+        var state: UInt64 = 0x1DE7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for round in 0..<16 {
+            let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
+            let dir = try traces.copyFixture("traces/" + name, as: "index-parts-\(round)")
+            let file = dir + "/ust/uid/0/64-bit/ch0_\(round / 2 % 2)"
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            if round % 4 == 3 {
+                bytes.removeLast(Int(next() % UInt64(bytes.count / 2)))
+            } else {
+                for _ in 0..<(1 + next() % 4) {
+                    bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next())
+                }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            try assertSameIndex(dir)
+        }
+    }
+}
+
 /// Complete indexes of `set`, read on worker threads, and of `reference`, read one record at a
 /// time on this thread (checkpoints every 64 records, so both have many to compare).
 func completeIndexes(parallel set: TraceSet, serial reference: TraceSet) throws -> (TraceIndexer, TraceIndexer) {

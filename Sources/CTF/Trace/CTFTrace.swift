@@ -14,6 +14,9 @@ public final class CTFTrace: Trace {
     public let streams: [StreamInfo]
     public let cpuCount: Int
     public let environment: [(String, String)]
+    /// Packet bytes per part of a stream read on its own by the index's workers
+    /// (`PartitionedStreams`); tests make parts of every packet.
+    public var streamPartBytes = 2 << 20
 
     let metadata: TraceMetadata
     let compiled: CompiledTrace
@@ -404,4 +407,22 @@ private struct TaskCollector: FieldVisitor {
     mutating func endArray() { depth -= 1 }
     mutating func beginVariant(_ name: String, option: String) { depth += 1 }
     mutating func endVariant() { depth -= 1 }
+}
+
+extension CTFTrace: PartitionedStreams {
+    public func partRanges(ofStream index: Int) -> [PartRange] {
+        guard dataStreams.indices.contains(index) else { return [PartRange(first: 0, end: .max, time: .min)] }
+        return dataStreams[index].partRanges(partBytes: streamPartBytes)
+    }
+
+    public func openStream(_ index: Int, part range: PartRange) throws -> EventStream {
+        guard dataStreams.indices.contains(index) else {
+            throw TraceError(file: path, "no stream \(index) in this trace")
+        }
+        let cursor = CTFEventStream(trace: self, streamIndex: index)
+        cursor.endPacket = range.end
+        cursor.start(atPacket: range.first)
+        try cursor.advance()
+        return cursor
+    }
 }

@@ -94,3 +94,14 @@ extension Trace {
         return eventClasses.indices.contains(i) ? eventClasses[i] : nil
     }
 }
+
+/// A trace whose streams can be read in parts, each on its own thread, exactly as reading the
+/// stream through would read them (same records, positions and lost-events records).
+public protocol PartitionedStreams: Trace {
+    /// The parts of stream `index`, in order (at least one; the last ends at `Int.max`). May
+    /// read the whole stream's index of packets or pages.
+    func partRanges(ofStream index: Int) -> [PartRange]
+    /// A cursor on the first record of part `range` of stream `index` (from `partRanges`); it
+    /// has no current record once past the part.
+    func openStream(_ index: Int, part range: PartRange) throws -> EventStream
+}

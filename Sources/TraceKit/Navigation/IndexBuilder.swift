@@ -214,11 +214,34 @@ final class IndexBuilder {
 
     // MARK: - Merging
 
+    /// The workers' feed; streams of traces that can be read in parts are read in parts.
+    private func makeFeed() -> IndexFeed {
+        let queues = self.queues
+        let set = self.set
+        let switchClasses = set.traces.map(SwitchFieldReader.switchClasses(of:))
+        return IndexFeed(queues: queues, workers: IndexFeed.cores) { i in
+            let queue = queues[i]
+            guard partsEnabled, let first = queue.unread, let trace = set.traces[Int(queue.trace)] as? PartitionedStreams
+            else { return nil }
+            let stream = Int(first.stream)
+            let ranges = trace.partRanges(ofStream: stream)
+            guard ranges.count > 1 else { return nil }
+            let classes = switchClasses[Int(queue.trace)]
+            return (ranges, { range in
+                IndexSourceQueue(EventMerger.Source(trace: queue.trace, stream: try trace.openStream(stream, part: range)),
+                                 switchClasses: classes)
+            })
+        }
+    }
+
+    /// Whether streams may be read in parts (tests compare with reading them whole).
+    var partsEnabled = true
+
     /// Indexes up to `maxRecords` more records; returns true once the end of every stream is reached.
     @discardableResult
     func step(maxRecords: Int) -> Bool {
         var merged = 0
-        if usesFeed && feed == nil { feed = IndexFeed(queues: queues, workers: IndexFeed.cores) }
+        if usesFeed && feed == nil { feed = makeFeed() }
         if feed == nil { reopenEnded() }
         rebuildHeap()
         while merged < maxRecords {
