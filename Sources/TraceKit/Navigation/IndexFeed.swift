@@ -78,7 +78,7 @@ final class IndexFeed: @unchecked Sendable {
     /// Records per chunk: the read-ahead of all streams together stays near `budget` records.
     let chunkSize: Int
     /// Chunks read ahead per part at most (`chunkSize` counts them with the one being merged).
-    private let maxReady = 32
+    private let maxReady = 16
     /// Unfinished parts of a stream read at once, at most.
     private let partsAhead = 3
     private let budget: Int
