@@ -157,8 +157,12 @@ final class CTFDataStream {
     /// The packet ranges of the stream read on their own (on several threads): about `partBytes`
     /// of packets each, cut where reading can start afresh (`canStartReading(atPacket:)`); with
     /// `begin`, from the packet a seek to it starts at, and cut only before packets that begin at
-    /// or after it. Indexes every packet.
+    /// or after it. Indexes every packet of a stream big enough to cut.
     func partRanges(begin: Int64? = nil, partBytes: Int = CTFDataStream.defaultPartBytes) -> [PartRange] {
+        // A stream too small to cut is not indexed ahead (thousands of per-process streams).
+        guard files.reduce(0, { $0 + $1.bytes.count }) >= 2 * partBytes || begin != nil else {
+            return [PartRange(first: 0, end: .max, time: packets.first?.beginNanoseconds ?? .min)]
+        }
         indexAllPackets()
         let first = begin.map { CTFEventStream.firstPacket(reaching: $0, in: packets) } ?? 0
         var ranges: [PartRange] = []
