@@ -1,9 +1,9 @@
-import Dispatch
 import Foundation
 import TraceKit
 
 /// Writes every record of a trace set in time order, formatted by a `StreamRecordFormatter` per
-/// stream: streams are read and formatted in chunks on worker threads (a few chunks ahead each),
+/// stream (per part of a stream): streams are read and formatted in chunks on worker threads, in
+/// parts when their trace allows it (`PartitionedStreams`, earliest parts first, see `PartPool`),
 /// and this thread interleaves the formatted records exactly as `EventMerger` orders them (time,
 /// then the set's tie-break, then stream order). The output is the same with any number of threads.
 ///
@@ -12,7 +12,8 @@ import TraceKit
 /// once everything else was written; a stream that fails later stops the output at the place of
 /// its failure in merge order, after everything before it was written (and flushed).
 public final class ParallelRecordWriter {
-    /// Tells whether a record is written (one instance per stream, called on that stream's thread).
+    /// Tells whether a record is written (one instance per stream part, called on the thread
+    /// formatting it).
     public typealias RecordPredicate = (EventRecord) -> Bool
 
     private let set: TraceSet
@@ -24,6 +25,8 @@ public final class ParallelRecordWriter {
     public var makeFilter: ((_ source: Int) throws -> RecordPredicate)?
     /// Whether to format on worker threads (the output is identical either way).
     public var parallel = true
+    /// Worker threads when `parallel` (default: one per core; tests ask for more).
+    public var workerCount: Int?
 
     /// - Parameter makeFormatter: a new formatter for a stream of `set.traces[trace]`.
     public init(set: TraceSet, makeFormatter: @escaping (_ trace: Int) -> StreamRecordFormatter) {
@@ -32,33 +35,58 @@ public final class ParallelRecordWriter {
     }
 
     public func write(to out: OutputBuffer) throws {
-        var sources: [RecordSource] = []
+        var streams: [(trace: Int, stream: Int)] = []
         for (t, trace) in set.traces.enumerated() {
-            for s in trace.streams.indices {
-                sources.append(RecordSource(trace: trace, traceIndex: Int32(t), stream: s, source: sources.count,
-                                            formatter: makeFormatter(t)))
-            }
+            for s in trace.streams.indices { streams.append((t, s)) }
         }
-        guard !sources.isEmpty else { return }
+        guard !streams.isEmpty else { return }
+        let workers = parallel ? (workerCount ?? ProcessInfo.processInfo.activeProcessorCount) : 0
+        // Parts need no seek: a time range reads each stream whole from its first record in range.
+        let ranges: [[PartRange]] = streams.map { t, s in
+            if workers > 1, self.begin == nil, let trace = self.set.traces[t] as? PartitionedStreams {
+                return trace.partRanges(ofStream: s)
+            }
+            return [PartRange(first: 0, end: .max, time: .min)]
+        }
         // A few chunks per stream stay in memory: bound the total whatever the stream count.
         let chunksAhead = 4
-        let chunkBytes = max(1 << 14, min(1 << 18, (64 << 20) / ((chunksAhead + 1) * sources.count)))
-        for source in sources {
-            source.configure(begin: begin, end: end, makeFilter: makeFilter, chunkBytes: chunkBytes,
-                             chunksAhead: chunksAhead)
+        let chunkBytes = max(1 << 14, min(1 << 18, (64 << 20) / ((chunksAhead + 1) * streams.count)))
+        let set = self.set, begin = self.begin, end = self.end ?? .max
+        let makeFormatter = self.makeFormatter, makeFilter = self.makeFilter
+        let pool = PartPool<RecordChunk>(streams: ranges, chunkLimit: chunksAhead * streams.count,
+                                         makeChunk: { RecordChunk(capacity: chunkBytes + (chunkBytes >> 2)) }) {
+            index, part, range in
+            let (t, s) = streams[index]
+            let trace = set.traces[t]
+            let cursor: EventStream
+            if range.first == 0 && range.end == .max {
+                cursor = try trace.openStream(s)
+                if let begin { try cursor.seek(toTimestamp: begin) }
+            } else {
+                guard let partitioned = trace as? PartitionedStreams else { throw TraceError(file: trace.path, "no parts") }
+                cursor = try partitioned.openStream(s, part: range)
+            }
+            let writer = PartRecordWriter(cursor: cursor, formatter: makeFormatter(t), filter: try makeFilter?(index),
+                                          trace: Int32(t), end: end, chunkBytes: chunkBytes,
+                                          endsStream: range.end == .max)
+            return { writer.fill($0) }
         }
-        let queue: DispatchQueue? = parallel && ProcessInfo.processInfo.activeProcessorCount > 1
-            ? DispatchQueue(label: "ringside.records", attributes: .concurrent) : nil
-        defer {
-            for s in sources { s.finish() }
+        pool.start(workers: workers > 1 ? workers : 0)
+        defer { pool.stop() }
+        let sources = streams.indices.map { RecordSource(chunk: pool.current($0)) }
+        /// Makes source `i`'s next chunk current; false at the end of its stream.
+        func takeNextChunk(_ i: Int) -> Bool {
+            let more = pool.advance(i)
+            sources[i].chunk = pool.current(i)
+            sources[i].position = 0
+            return more
         }
-        for s in sources { s.startProducing(on: queue) }
         var merge = SourceMerge(sources: sources, tieBreak: set.tieBreak)
         // Every stream's first chunk. A stream that fails before its first record is left out:
         // the others are written, then its error is reported.
         var unopened: Error?
         for (i, s) in sources.enumerated() {
-            s.takeNextChunk(on: queue)
+            _ = takeNextChunk(i)
             if s.hasEntry {
                 merge.push(i, timestamp: s.chunk.records[0].timestamp)
             } else if let failure = s.chunk.failure, unopened == nil {
@@ -82,8 +110,7 @@ public final class ParallelRecordWriter {
                     try out.flush()
                     throw failure
                 }
-                s.takeNextChunk(on: queue)
-                if !s.hasEntry {
+                if !takeNextChunk(top) || !s.hasEntry {
                     if let failure = s.chunk.failure {
                         try out.flush()
                         throw failure
@@ -109,6 +136,8 @@ final class RecordChunk {
     @exclusivity(unchecked) var ends: [Int] = []
     /// Set when the stream ended after these records.
     @exclusivity(unchecked) var isLast = false
+    /// Set when the part of the stream being formatted ended after these records.
+    @exclusivity(unchecked) var endsPart = false
     /// Why the stream ended, if it failed: after the last record, or at it when
     /// `failsAtLastEntry` (the record could not be formatted; its text is empty).
     @exclusivity(unchecked) var failure: Error?
@@ -129,6 +158,7 @@ final class RecordChunk {
         records.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         isLast = false
+        endsPart = false
         failure = nil
         failsAtLastEntry = false
     }
@@ -140,154 +170,67 @@ final class RecordChunk {
     }
 }
 
-/// One stream of the merge: its cursor and formatter (used by one thread at a time), and the
-/// chunks going between the worker and the merging thread.
+extension RecordChunk: PoolChunk {
+    var endsStream: Bool { isLast }
+    var isEmpty: Bool { records.isEmpty && failure == nil }
+    var lastTime: Int64? { records.last?.timestamp }
+
+    func fail(_ error: Error) {
+        reset()
+        failure = error
+        isLast = true
+    }
+}
+
+/// The merge's side of one stream: the chunk being merged and the next record's place in it.
 final class RecordSource {
-    let trace: Trace
-    let traceIndex: Int32
-    let stream: Int
-    let source: Int
-    let formatter: StreamRecordFormatter
-    private var begin: Int64?
-    private var end: Int64 = .max
-    private var makeFilter: ((Int) throws -> ParallelRecordWriter.RecordPredicate)?
-    private var chunkBytes = 1 << 16
-
-    // Producer side (one thread at a time, ordered by `lock`).
-    private var cursor: EventStream?
-    private var filter: ParallelRecordWriter.RecordPredicate?
-    private var producedLast = false
-
-    // Shared, guarded by `lock`.
-    private let lock = NSCondition()
-    private var ready: [RecordChunk] = []
-    private var free: [RecordChunk] = []
-    private var producing = false
-
-    // Merging side.
-    @exclusivity(unchecked) private(set) var chunk: RecordChunk
+    @exclusivity(unchecked) var chunk: RecordChunk
     @exclusivity(unchecked) var position = 0
 
-    init(trace: Trace, traceIndex: Int32, stream: Int, source: Int, formatter: StreamRecordFormatter) {
-        self.trace = trace
-        self.traceIndex = traceIndex
-        self.stream = stream
-        self.source = source
-        self.formatter = formatter
-        chunk = RecordChunk(capacity: 64)
-        chunk.isLast = false
-    }
-
-    func configure(begin: Int64?, end: Int64?, makeFilter: ((Int) throws -> ParallelRecordWriter.RecordPredicate)?,
-                   chunkBytes: Int, chunksAhead: Int) {
-        self.begin = begin
-        self.end = end ?? .max
-        self.makeFilter = makeFilter
-        self.chunkBytes = chunkBytes
-        for _ in 0..<max(1, chunksAhead) { free.append(RecordChunk(capacity: chunkBytes + (chunkBytes >> 2))) }
-    }
-
-    /// Stops producing and frees the formatter (waits for a running worker).
-    func finish() {
-        lock.lock()
-        producedLast = true
-        while producing { lock.wait() }
-        lock.unlock()
-        formatter.close()
-        cursor = nil
-    }
+    init(chunk: RecordChunk) { self.chunk = chunk }
 
     var hasEntry: Bool { position < chunk.count }
+}
 
-    /// Keeps a worker formatting chunks ahead while free chunks remain.
-    func startProducing(on queue: DispatchQueue?) {
-        lock.lock()
-        let start = !producing && !producedLast && !free.isEmpty
-        if start { producing = true }
-        lock.unlock()
-        guard start else { return }
-        if let queue {
-            queue.async { self.produce() }
-        } else {
-            produce()
-        }
+/// Formats the records of one part of a stream (or the whole stream) into chunks; used by one
+/// thread at a time.
+private final class PartRecordWriter {
+    private let cursor: EventStream
+    private let formatter: StreamRecordFormatter
+    private let filter: ParallelRecordWriter.RecordPredicate?
+    private let trace: Int32
+    private let end: Int64
+    private let chunkBytes: Int
+    /// Whether the cursor's end is the stream's (else the part's: the stream goes on).
+    private let endsStream: Bool
+
+    init(cursor: EventStream, formatter: StreamRecordFormatter, filter: ParallelRecordWriter.RecordPredicate?,
+         trace: Int32, end: Int64, chunkBytes: Int, endsStream: Bool) {
+        self.cursor = cursor
+        self.formatter = formatter
+        self.filter = filter
+        self.trace = trace
+        self.end = end
+        self.chunkBytes = chunkBytes
+        self.endsStream = endsStream
+        formatter.attach(cursor)
     }
 
-    private func produce() {
-        while true {
-            lock.lock()
-            guard !producedLast, let next = free.popLast() else {
-                producing = false
-                lock.broadcast()
-                lock.unlock()
-                return
-            }
-            lock.unlock()
-            fill(next)
-            lock.lock()
-            ready.append(next)
-            if next.isLast { producedLast = true }
-            lock.broadcast()
-            lock.unlock()
-        }
-    }
-
-    /// Makes the next chunk current (waiting for it); an empty chunk means the stream is over.
-    func takeNextChunk(on queue: DispatchQueue?) {
-        lock.lock()
-        if chunk.isLast || chunk.failure != nil {
-            // Nothing follows the last chunk.
-            lock.unlock()
-            chunk.reset()
-            chunk.isLast = true
-            position = 0
-            return
-        }
-        free.append(chunk)
-        lock.unlock()
-        startProducing(on: queue)
-        lock.lock()
-        while ready.isEmpty {
-            if !producing {
-                lock.unlock()
-                startProducing(on: queue)
-                lock.lock()
-                continue
-            }
-            lock.wait()
-        }
-        chunk = ready.removeFirst()
-        lock.unlock()
-        position = 0
-        startProducing(on: queue)
-    }
+    deinit { formatter.close() }
 
     /// Formats records into `chunk` until it holds about `chunkBytes` of text.
-    private func fill(_ chunk: RecordChunk) {
+    func fill(_ chunk: RecordChunk) {
         chunk.reset()
-        let cursor: EventStream
-        if let open = self.cursor {
-            cursor = open
-        } else {
-            do {
-                cursor = try trace.openStream(stream)
-                formatter.attach(cursor)
-                filter = try makeFilter?(source)
-                if let begin { try cursor.seek(toTimestamp: begin) }
-            } catch {
-                chunk.failure = error
+        while chunk.text.count < chunkBytes && chunk.records.count < 1 << 14 {
+            guard var record = cursor.current else {
+                if endsStream { chunk.isLast = true } else { chunk.endsPart = true }
+                return
+            }
+            guard record.timestamp <= end else {
                 chunk.isLast = true
                 return
             }
-            self.cursor = cursor
-        }
-        let limit = chunkBytes
-        while chunk.text.count < limit && chunk.records.count < 1 << 14 {
-            guard var record = cursor.current, record.timestamp <= end else {
-                chunk.isLast = true
-                return
-            }
-            record.trace = traceIndex
+            record.trace = trace
             if filter?(record) ?? true {
                 do {
                     try formatter.format(record, into: &chunk.text)

@@ -41,7 +41,9 @@ final class DumpPipelineTests: XCTestCase {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func pipeline(_ set: TraceSet, json: Bool, parallel: Bool, begin: Int64? = nil, end: Int64? = nil,
+    /// `inParts`: streams cut at every packet where reading can start afresh, on three workers.
+    private func pipeline(_ set: TraceSet, json: Bool, parallel: Bool, inParts: Bool = false, begin: Int64? = nil,
+                          end: Int64? = nil,
                           filter: ((Int) throws -> ParallelRecordWriter.RecordPredicate)? = nil) throws -> String {
         var bytes: [UInt8] = []
         let out = OutputBuffer(flushThreshold: 1 << 12) { bytes += $0 }
@@ -49,6 +51,12 @@ final class DumpPipelineTests: XCTestCase {
             json ? CTFJSONStreamFormatter(set: set, trace: t) : TextStreamFormatter(set: set, trace: t)
         }
         writer.parallel = parallel
+        let ctf = set.traces.compactMap { $0 as? CTFTrace }
+        if inParts {
+            writer.workerCount = 3
+            for trace in ctf { trace.streamPartBytes = 1 }
+        }
+        defer { for trace in ctf { trace.streamPartBytes = 2 << 20 } }
         writer.begin = begin
         writer.end = end
         writer.makeFilter = filter
@@ -63,6 +71,7 @@ final class DumpPipelineTests: XCTestCase {
             XCTAssertFalse(expected.isEmpty, name)
             XCTAssertEqual(try pipeline(set, json: true, parallel: false), expected, name)
             XCTAssertEqual(try pipeline(set, json: true, parallel: true), expected, name)
+            XCTAssertEqual(try pipeline(set, json: true, parallel: true, inParts: true), expected, name)
         }
     }
 
@@ -70,6 +79,7 @@ final class DumpPipelineTests: XCTestCase {
         for (name, set) in try fixtureSets() {
             let expected = try generic(set, json: false)
             XCTAssertEqual(try pipeline(set, json: false, parallel: true), expected, name)
+            XCTAssertEqual(try pipeline(set, json: false, parallel: true, inParts: true), expected, name)
         }
     }
 
@@ -96,11 +106,13 @@ final class DumpPipelineTests: XCTestCase {
                 try merger.advance()
             }
             try out.flush()
-            let filtered = try pipeline(set, json: true, parallel: true) { _ in
-                let own = try EventFilter(text)
-                return { own.matches($0, in: context) }
+            for inParts in [false, true] {
+                let filtered = try pipeline(set, json: true, parallel: true, inParts: inParts) { _ in
+                    let own = try EventFilter(text)
+                    return { own.matches($0, in: context) }
+                }
+                XCTAssertEqual(filtered, String(decoding: bytes, as: UTF8.self), "\(name) parts: \(inParts)")
             }
-            XCTAssertEqual(filtered, String(decoding: bytes, as: UTF8.self), name)
         }
     }
 

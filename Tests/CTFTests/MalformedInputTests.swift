@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import CTF
 import TraceKit
+import TraceIO
 
 /// Damaged traces: a clear error naming the file and byte offset, the events before the damage
 /// still printed, never a crash.
@@ -276,6 +277,31 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertGreaterThan(failures, 10, "the damage was noticed")
     }
 
+    /// JSON Lines of the trace at `path`, streams read whole on this thread and in parts of one
+    /// packet on three workers: the same lines, and the same error after them.
+    private func assertJSONInPartsMatchesWhole(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        func dump(inParts: Bool) throws -> (String, String?) {
+            let traces = try CTFTraceDiscovery.open(path: path, isDirectory: true)
+            let set = TraceSet(traces: traces, tieBreak: CTFTieBreak.make(for: traces))
+            let writer = ParallelRecordWriter(set: set) { CTFJSONStreamFormatter(set: set, trace: $0) }
+            writer.parallel = inParts
+            if inParts {
+                writer.workerCount = 3
+                for trace in traces { trace.streamPartBytes = 1 }
+            }
+            var bytes: [UInt8] = []
+            let out = OutputBuffer(flushThreshold: 64) { bytes += $0 }
+            var failure: String?
+            do { try writer.write(to: out) } catch { failure = "\(error)" }
+            try out.flush()
+            return (String(decoding: bytes, as: UTF8.self), failure)
+        }
+        let (whole, wholeError) = try dump(inParts: false)
+        let (parts, partsError) = try dump(inParts: true)
+        XCTAssertEqual(parts, whole, "\(path): JSON in parts", file: file, line: line)
+        XCTAssertEqual(partsError, wholeError, "\(path): error in parts", file: file, line: line)
+    }
+
     /// Random damage in streams of many packets: cut into parts of one packet and formatted by
     /// several threads, the dump prints the same and stops on the same error as read in one piece
     /// (`TraceReading.babeltrace` compares the two).
@@ -306,6 +332,7 @@ final class MalformedInputTests: XCTestCase {
             }
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             let (out, _, error) = TraceReading.babeltrace(dir)
+            try assertJSONInPartsMatchesWhole(dir)
             if let error {
                 failures += 1
                 XCTAssertTrue("\(error)".contains(dir), "the error names a file of the trace: \(error)")
