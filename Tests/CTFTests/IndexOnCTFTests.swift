@@ -72,14 +72,8 @@ final class IndexInPartsTests: XCTestCase {
     }
 
     func testDamagedIndexInPartsMatchesOneByOne() throws {
-        var state: UInt64 = 0x1DE7
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(state: 0x1DE7)
+        func next() -> UInt64 { rng.next() }
         for round in 0..<16 {
             let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
             let dir = try traces.copyFixture("traces/" + name, as: "index-parts-\(round)")

@@ -306,17 +306,7 @@ final class MalformedInputTests: XCTestCase {
     /// several threads, the dump prints the same and stops on the same error as read in one piece
     /// (`TraceReading.babeltrace` compares the two).
     func testRandomDamagePrintsTheSameInParts() throws {
-        struct Generator: RandomNumberGenerator {
-            var state: UInt64
-            mutating func next() -> UInt64 {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
-        var rng = Generator(state: 0x6C0FFEE)
+        var rng = SplitMix64(state: 0x6C0FFEE)
         var failures = 0, printed = 0
         for round in 0..<24 {
             let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
