@@ -73,20 +73,8 @@ final class IndexInPartsTests: XCTestCase {
 
     func testDamagedIndexInPartsMatchesOneByOne() throws {
         var rng = SplitMix64(state: 0x1DE7)
-        func next() -> UInt64 { rng.next() }
         for round in 0..<16 {
-            let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
-            let dir = try traces.copyFixture("traces/" + name, as: "index-parts-\(round)")
-            let file = dir + "/ust/uid/0/64-bit/ch0_\(round / 2 % 2)"
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-            if round % 4 == 3 {
-                bytes.removeLast(Int(next() % UInt64(bytes.count / 2)))
-            } else {
-                for _ in 0..<(1 + next() % 4) {
-                    bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next())
-                }
-            }
-            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let (dir, _) = try traces.randomlyDamagedCopy(round: round, truncated: round % 4 == 3, using: &rng)
             try assertSameIndex(dir)
         }
     }

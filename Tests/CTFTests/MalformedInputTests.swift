@@ -309,18 +309,7 @@ final class MalformedInputTests: XCTestCase {
         var rng = SplitMix64(state: 0x6C0FFEE)
         var failures = 0, printed = 0
         for round in 0..<24 {
-            let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
-            let dir = try traces.copyFixture("traces/" + name, as: "parts-\(round)")
-            let file = dir + "/ust/uid/0/64-bit/ch0_\(round / 2 % 2)"
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-            if round % 3 == 2 {
-                bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2)))
-            } else {
-                for _ in 0..<(1 + rng.next() % 4) {
-                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
-                }
-            }
-            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let (dir, _) = try traces.randomlyDamagedCopy(round: round, truncated: round % 3 == 2, using: &rng)
             let (out, _, error) = TraceReading.babeltrace(dir)
             try assertJSONInPartsMatchesWhole(dir)
             if let error {

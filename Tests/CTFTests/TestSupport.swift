@@ -104,6 +104,26 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
+extension TemporaryTraces {
+    /// A copy of a two-stream LTTng fixture (`ust-discard` or `ust-overwrite`, by round) with
+    /// random damage in one stream file: a few bytes changed, or (when `truncated`) its end cut.
+    func randomlyDamagedCopy(round: Int, truncated: Bool, using rng: inout SplitMix64) throws -> (dir: String, file: String) {
+        let name = round % 2 == 0 ? "ust-discard" : "ust-overwrite"
+        let dir = try copyFixture("traces/" + name, as: "damaged-\(round)")
+        let file = dir + "/ust/uid/0/64-bit/ch0_\(round / 2 % 2)"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        if truncated {
+            bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2)))
+        } else {
+            for _ in 0..<(1 + rng.next() % 4) {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return (dir, file)
+    }
+}
+
 /// Reading helpers.
 enum TraceReading {
     /// Every record of every stream of `trace`, in stream order then time order.
