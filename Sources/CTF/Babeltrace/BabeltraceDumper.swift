@@ -107,10 +107,9 @@ public final class BabeltraceDumper {
                                           : [PartRange(first: 0, end: .max, time: .min)])
             }
         }
-        if let makeFilter {
-            // Made here first so that a bad filter fails before any output.
-            for i in streams.indices { _ = try makeFilter(i) }
-        }
+        // Each stream's first filter is made here, so that a bad filter fails before any output;
+        // later parts make their own (each is used on one thread).
+        let firstFilters = try streams.indices.map { try self.makeFilter?($0) }
         let makeFilter = self.makeFilter
         let traces = self.traces
         let pool = PartPool<FormattedChunk>(streams: ranges, chunkLimit: chunksAhead * streamCount,
@@ -119,7 +118,7 @@ public final class BabeltraceDumper {
             let formatter = try BabeltraceStreamFormatter(
                 trace: traces[t], traceIndex: t, streamIndex: s, texts: texts[t], firstPacket: range.first,
                 endPacket: range.end, begin: part == 0 ? begin : nil, end: end, chunkBytes: chunkBytes)
-            formatter.filter = try makeFilter?(index)
+            formatter.filter = part == 0 ? firstFilters[index] : try makeFilter?(index)
             return { formatter.fill($0) }
         }
         pool.start(workers: workers > 1 ? workers : 0)

@@ -176,23 +176,7 @@ final class IndexFeed: @unchecked Sendable {
     /// and after).
     private func read(_ part: Part, of slot: Slot) -> RecordChunk {
         part.busy = true
-        if !part.opened, let open = slot.open {
-            lock.unlock()
-            var reader: IndexSourceQueue?
-            var failure: String?
-            do {
-                reader = try open(part.range)
-                reader?.readAhead()
-            } catch {
-                failure = String(describing: error)
-            }
-            lock.lock()
-            part.reader = reader
-            part.first = reader?.unread
-            part.openFailure = failure
-            // The merge may be waiting for this part's first record.
-            lock.broadcast()
-        }
+        if !part.opened { open(part, of: slot) }
         let chunk = slot.spare.popLast() ?? RecordChunk(capacity: chunkSize)
         lock.unlock()
         if let reader = part.reader {
@@ -206,6 +190,25 @@ final class IndexFeed: @unchecked Sendable {
         part.nextTime = chunk.unread?.timestamp ?? .max
         if chunk.unread == nil { part.done = true }
         return chunk
+    }
+
+    /// Opens the reader of `part` (marked busy by the caller), the lock released meanwhile (held
+    /// before and after); the merge may be waiting for the part's first record.
+    private func open(_ part: Part, of slot: Slot) {
+        lock.unlock()
+        var reader: IndexSourceQueue?
+        var failure: String?
+        do {
+            reader = try slot.open?(part.range)
+            reader?.readAhead()
+        } catch {
+            failure = String(describing: error)
+        }
+        lock.lock()
+        part.reader = reader
+        part.first = reader?.unread
+        part.openFailure = failure ?? (reader == nil ? "no reader for this part" : nil)
+        lock.broadcast()
     }
 
     /// The next chunk of stream `i`: nil when none is ready (without `wait`), or when the stream
@@ -267,21 +270,8 @@ final class IndexFeed: @unchecked Sendable {
                 }
                 // Opening reads no more than the part's first record.
                 part.busy = true
-                lock.unlock()
-                var reader: IndexSourceQueue?
-                var failure: String?
-                do {
-                    reader = try slot.open?(part.range)
-                    reader?.readAhead()
-                } catch {
-                    failure = String(describing: error)
-                }
-                lock.lock()
+                open(part, of: slot)
                 part.busy = false
-                part.reader = reader
-                part.first = reader?.unread
-                part.openFailure = failure ?? (reader == nil ? "no reader for this part" : nil)
-                lock.broadcast()
             }
             if let failure = part.openFailure { return (nil, failure) }
             if let first = part.first { return (first, nil) }
