@@ -182,8 +182,9 @@ final class IndexFeed: @unchecked Sendable {
         if let reader = part.reader {
             reader.fill(chunk, count: chunkSize)
         } else {
+            // `open` leaves a reason whenever it leaves no reader.
             chunk.reset()
-            chunk.failure = part.openFailure ?? "no reader"
+            chunk.failure = part.openFailure
         }
         lock.lock()
         part.busy = false
